@@ -1,0 +1,155 @@
+"""Networks: a Flax NNX multilayer perceptron that acts on ONE point.
+
+The network maps a point x in R^d to u(x) in R^m (a scalar when m = 1), so that
+``jax.grad`` and ``jax.hessian`` of it are the derivatives a PDE asks for; the
+framework vmaps over points. Inputs are scaled affinely from the domain's bounding
+box to [-1, 1]^d before the first layer, which keeps every activation in its useful
+range whatever the physical units.
+
+Under ``jax.jit`` the model travels as ``(graphdef, params)`` from ``nnx.split``:
+:func:`pure_apply` turns it into a pure function ``apply(params, x)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from pinn.activations import Activation, get_activation
+
+DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
+
+
+def dtype_name(dtype) -> str:
+    """Canonical name ('float32' or 'float64') of a dtype given by name or object."""
+    name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
+    if name not in DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; valid dtypes: {', '.join(DTYPES)}")
+    return name
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class MLP(nnx.Module):
+    """Fully connected network u: R^d -> R^m with a smooth activation.
+
+    Args:
+        in_dim: number of input coordinates d (space, then time).
+        out_dim: number of output fields m; the network returns a scalar when m = 1.
+        hidden: widths of the hidden layers, e.g. ``(64,) * 4``.
+        activation: a registered name (see :func:`pinn.activation_names`) or an
+            :class:`~pinn.activations.Activation`.
+        key: integer seed or ``jax.random`` key for the Glorot-normal initialisation.
+        dtype: ``"float32"`` (default) or ``"float64"``; float64 parameters are
+            created with JAX's 64-bit mode switched on for this call only, and
+            :func:`pinn.solve` trains them in 64-bit mode.
+        input_bounds: ``(lower, upper)`` corners of the box mapped to [-1, 1]^d;
+            ``None`` leaves inputs unscaled. :meth:`for_problem` fills it in.
+    """
+
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        hidden: Sequence[int] = (64, 64, 64, 64),
+        activation: str | Activation = "tanh",
+        *,
+        key: int | jax.Array = 0,
+        dtype: str = "float32",
+        input_bounds: tuple[Sequence[float], Sequence[float]] | None = None,
+    ):
+        self.in_dim = _positive_int("in_dim", in_dim)
+        self.out_dim = _positive_int("out_dim", out_dim)
+        if isinstance(hidden, (int, np.integer)):
+            raise ValueError(f"hidden must be a sequence of widths such as (64,) * 4, got {hidden!r}")
+        self.hidden = tuple(_positive_int("hidden width", w) for w in hidden)
+        if not self.hidden:
+            raise ValueError("hidden must name at least one layer width, got ()")
+        self.activation = get_activation(activation)
+        self.dtype = dtype_name(dtype)
+        self.input_bounds = _check_bounds(input_bounds, self.in_dim)
+
+        seed_key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
+        param_dtype = DTYPES[self.dtype]
+        widths = (self.in_dim, *self.hidden, self.out_dim)
+        with jax.enable_x64(self.dtype == "float64"):
+            rngs = nnx.Rngs(params=seed_key)
+            self.layers = nnx.List(
+                [
+                    nnx.Linear(
+                        a,
+                        b,
+                        kernel_init=nnx.initializers.glorot_normal(),
+                        bias_init=nnx.initializers.zeros_init(),
+                        param_dtype=param_dtype,
+                        rngs=rngs,
+                    )
+                    for a, b in zip(widths[:-1], widths[1:])
+                ]
+            )
+            if self.activation.trainable:
+                self.betas = nnx.Param(jnp.ones(len(self.hidden), dtype=param_dtype))
+
+    @classmethod
+    def for_problem(cls, problem, hidden=(64, 64, 64, 64), activation="tanh", **kwargs) -> "MLP":
+        """An MLP sized for ``problem``: its input and field counts, inputs scaled to its domain."""
+        lower, upper = problem.domain.bounds
+        return cls(
+            problem.domain.dim,
+            len(problem.fields),
+            hidden,
+            activation,
+            input_bounds=(tuple(lower), tuple(upper)),
+            **kwargs,
+        )
+
+    @property
+    def n_params(self) -> int:
+        return sum(int(np.prod(p.shape)) for p in jax.tree.leaves(nnx.state(self, nnx.Param)))
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        if self.input_bounds is not None:
+            lower = jnp.asarray(self.input_bounds[0], dtype=x.dtype)
+            upper = jnp.asarray(self.input_bounds[1], dtype=x.dtype)
+            x = 2.0 * (x - lower) / (upper - lower) - 1.0
+        h = x
+        for i, layer in enumerate(self.layers[:-1]):
+            z = layer(h)
+            h = self.activation(z, self.betas[i]) if self.activation.trainable else self.activation(z)
+        out = self.layers[-1](h)
+        return out[0] if self.out_dim == 1 else out
+
+
+def _check_bounds(bounds, dim):
+    if bounds is None:
+        return None
+    lower, upper = (tuple(float(v) for v in np.ravel(b)) for b in bounds)
+    if len(lower) != dim or len(upper) != dim:
+        raise ValueError(f"input_bounds must hold {dim} lower and {dim} upper values, got {bounds!r}")
+    for lo, hi in zip(lower, upper):
+        if not lo < hi:
+            raise ValueError(f"input_bounds lower {lo} must be below upper {hi}")
+    return lower, upper
+
+
+def pure_apply(model: nnx.Module) -> tuple[Callable, nnx.State]:
+    """Split ``model`` into a pure ``apply(params, x)`` and its parameter pytree.
+
+    ``apply`` evaluates the network at one point; it is safe under ``jax.jit``,
+    ``jax.vmap`` and ``jax.hessian`` because it rebuilds the module from the
+    immutable ``(graphdef, params)`` pair at trace time.
+    """
+    graphdef, params = nnx.split(model, nnx.Param)
+
+    def apply(params, x):
+        return nnx.merge(graphdef, params)(x)
+
+    return apply, params
