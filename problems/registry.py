@@ -31,6 +31,9 @@ class ProblemSpec:
         target: the relative L2 error the defaults must reach.
         model: default network settings (``hidden``, ``activation``, ``dtype``).
         train: default :class:`pinn.TrainConfig` settings.
+        derived: quantities derived from the trained fields, by name:
+            ``fn(u, x, **params) -> scalar`` at one point (e.g. stresses for elasticity);
+            used by ``pinn predict --fields`` and the figures.
     """
 
     name: str
@@ -39,6 +42,7 @@ class ProblemSpec:
     target: float
     model: Mapping = dataclasses.field(default_factory=dict)
     train: Mapping = dataclasses.field(default_factory=dict)
+    derived: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
 
     def problem(self, **params) -> Problem:
         return self.build(**params)
