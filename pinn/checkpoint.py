@@ -27,10 +27,8 @@ def _flat(tree) -> dict[str, np.ndarray]:
     out = {}
     for path, leaf in leaves:
         key = jax.tree_util.keystr(path)
-        arr = np.asarray(leaf)
-        if jax.dtypes.issubdtype(arr.dtype, jax.dtypes.prng_key):
-            arr = np.asarray(jax.random.key_data(leaf))
-        out[key] = arr
+        is_key = hasattr(leaf, "dtype") and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key)
+        out[key] = np.asarray(jax.random.key_data(leaf) if is_key else leaf)
     return out
 
 
