@@ -89,3 +89,107 @@ def load_pytree(path: str | os.PathLike, template) -> tuple:
         # numpy leaves keep their dtype; JAX converts them in the caller's x64 context.
         restored.append(jax.random.wrap_key_data(arr) if is_key else arr)
     return jax.tree_util.tree_unflatten(treedef, restored), meta
+
+
+# ---------------------------------------------------------------------------------
+# A folder of training checkpoints
+# ---------------------------------------------------------------------------------
+CHECKPOINT_PREFIX = "ckpt-"
+CHECKPOINT_SUFFIX = ".npz"
+
+
+def checkpoint_path(directory: str | os.PathLike, step: int) -> Path:
+    """The file of the checkpoint at global ``step`` in ``directory``."""
+    return Path(directory) / f"{CHECKPOINT_PREFIX}{step:09d}{CHECKPOINT_SUFFIX}"
+
+
+def _checkpoint_step(name: str) -> int | None:
+    if not (name.startswith(CHECKPOINT_PREFIX) and name.endswith(CHECKPOINT_SUFFIX)):
+        return None
+    digits = name[len(CHECKPOINT_PREFIX) : -len(CHECKPOINT_SUFFIX)]
+    return int(digits) if digits.isdigit() else None
+
+
+def _is_partial_write(name: str) -> bool:
+    """A temporary file :func:`save_pytree` leaves behind when killed mid-write."""
+    return name.startswith(f".{CHECKPOINT_PREFIX}") and name.endswith(".tmp")
+
+
+def list_checkpoints(directory: str | os.PathLike) -> list[tuple[int, Path]]:
+    """``(step, path)`` of every checkpoint file in ``directory``, oldest first."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = [(_checkpoint_step(p.name), p) for p in directory.iterdir() if p.is_file()]
+    return sorted((step, p) for step, p in found if step is not None)
+
+
+def check_checkpoint_dir(directory: str | os.PathLike, resume: bool) -> Path:
+    """Validate a checkpoint folder before training starts; returns it as a Path.
+
+    The folder may be missing or empty, or hold this module's checkpoints (and the
+    temporary files of a write that was killed). Anything else means it is not a
+    checkpoint folder and nothing is written into it. Without ``resume``, existing
+    checkpoints belong to an earlier run and are never written over; with it, there
+    must be at least one to resume from.
+    """
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"checkpoint_dir {str(directory)!r} is a file, not a folder")
+    names = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+    foreign = [n for n in names if _checkpoint_step(n) is None and not _is_partial_write(n)]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise ValueError(
+            f"checkpoint_dir {str(directory)!r} holds files that are not checkpoints ({shown}); "
+            f"use an empty folder or the checkpoint folder of a run"
+        )
+    has_checkpoints = any(_checkpoint_step(n) is not None for n in names)
+    if has_checkpoints and not resume:
+        raise ValueError(
+            f"checkpoint_dir {str(directory)!r} already holds the checkpoints of a run; pass resume=True "
+            f"(--resume) to continue it, or choose another folder"
+        )
+    if resume and not has_checkpoints:
+        raise ValueError(f"resume=True but checkpoint_dir {str(directory)!r} holds no checkpoint to resume from")
+    return directory
+
+
+def remove_partial_writes(directory: str | os.PathLike) -> None:
+    """Delete the temporary files of checkpoint writes that were killed half-way."""
+    directory = Path(directory)
+    if directory.is_dir():
+        for p in directory.iterdir():
+            if _is_partial_write(p.name):
+                p.unlink(missing_ok=True)
+
+
+def prune_checkpoints(directory: str | os.PathLike, keep: int) -> None:
+    """Delete all but the newest ``keep`` checkpoints."""
+    for _, path in list_checkpoints(directory)[:-keep] if keep > 0 else []:
+        path.unlink(missing_ok=True)
+
+
+def readable(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a complete checkpoint file (its zip index and header read)."""
+    try:
+        with np.load(path) as data:
+            json.loads(bytes(data[META_KEY]).decode())
+            for key in data.files:  # reading every array checks every member's CRC
+                data[key]
+        return True
+    except Exception:  # a truncated or foreign file: any failure means "not usable"
+        return False
+
+
+def fingerprint_differences(saved: dict, current: dict, prefix: str = "") -> list[str]:
+    """Human-readable differences between two nested fingerprint dicts (saved first)."""
+    out = []
+    for key in sorted(set(saved) | set(current)):
+        name = f"{prefix}{key}"
+        a, b = saved.get(key, "<absent>"), current.get(key, "<absent>")
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.extend(fingerprint_differences(a, b, f"{name}."))
+        elif a != b and not (a != a and b != b):  # NaN == NaN for this purpose
+            out.append(f"{name} is {a!r} in the checkpoint but {b!r} now")
+    return out

@@ -8,20 +8,40 @@ r"""Training: Adam with a learning-rate schedule, then L-BFGS, one jitted step e
 Each phase compiles one step function ``(params, opt_state, batch, ...) -> ...``
 (loss, gradient and optax update together); the batch keeps its shapes when points
 are resampled, so nothing recompiles after the first step. Values come back to the
-host only every ``log_every`` steps (history, progress, the non-finite check) and
-every ``eval_every`` steps (the error against the exact solution).
+host only at *check steps*: every ``log_every`` steps (history, progress), every
+``checkpoint_every`` steps and at the end of each phase.
 
-A non-finite loss never overwrites good parameters: the step is undone back to the
-last finite state seen at a log step; Adam retries with half the step size, L-BFGS
-ends its phase. Both are recorded in ``result.events``.
+Non-finite losses
+    A non-finite loss (or non-finite parameters after a step) never overwrites good
+    parameters: the run goes back to the state of the last check step; Adam retries
+    with half the step size (``lr_scale`` in the history), L-BFGS ends its phase.
+    Each event is a line of ``result.events`` naming its step, is counted in the
+    history column ``nonfinite``, and is shown as a :class:`NonFiniteLossWarning`.
+
+Checkpoints and resuming
+    With ``checkpoint_dir`` the run writes its whole state (parameters, optimizer
+    state, phase, step, step-size scale, resampling round, collocation points,
+    history and events) atomically every ``checkpoint_every`` steps and at the end,
+    keeping the newest ``checkpoint_keep``. ``resume=True`` continues from the newest
+    complete checkpoint and ends with the same parameters, bit for bit, as a run that
+    was never interrupted: the loop is a pure function of the state it saves.
+
+Ctrl-C
+    A ``KeyboardInterrupt`` stops the run at its last check step: a checkpoint is
+    written (with ``checkpoint_dir``) and :func:`solve` returns a :class:`Result`
+    with ``interrupted=True`` holding the metrics so far.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import platform
 import time
+import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -30,6 +50,7 @@ import numpy as np
 import optax
 from flax import nnx
 
+from pinn import checkpoint as ckpt
 from pinn.batch import sample_batch, to_device
 from pinn.evaluate import error_report, relative_l2
 from pinn.losses import make_loss_terms, term_weights, weighted_total
@@ -40,16 +61,29 @@ from pinn.sampling import check_sampler
 
 SCHEDULES: tuple[str, ...] = ("constant", "exponential", "cosine")
 PRECISIONS: tuple[str, ...] = ("highest", "high", "default")
+CHECKPOINT_FORMAT = 1
+# Settings that change what is recorded but not the trajectory: a run may be resumed with other values.
+RESUMABLE_CHANGES: tuple[str, ...] = ("eval_every", "eval_resolution", "checkpoint_keep")
+MIN_LR_SCALE = 1e-6
+
+
+class NonFiniteLossWarning(RuntimeWarning):
+    """The loss became NaN or infinite; the trainer restored the last finite state."""
 
 
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "a positive" if minimum == 1 else "a non-negative"
-        raise ValueError(f"{name} must be {kind} integer, got {value!r}")
+        kind = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+
+
+def _check_number(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
 
 
 def _check_choice(name, value, valid):
-    if value not in valid:
+    if not isinstance(value, str) or value not in valid:
         raise ValueError(f"unknown {name} {value!r}; valid {name}s: {', '.join(valid)}")
 
 
@@ -76,6 +110,9 @@ class TrainConfig:
         derivatives: ``"hessian"`` (``jax.hessian``, the reference) or ``"forward"``.
         lbfgs_memory: L-BFGS history size.
         precision: ``jax_default_matmul_precision`` during training.
+        checkpoint_every: with a ``checkpoint_dir``, write a checkpoint every this many
+            steps (Adam and L-BFGS steps counted together); 0: only at the end.
+        checkpoint_keep: how many of the newest checkpoints to keep.
     """
 
     steps: int = 2000
@@ -95,15 +132,20 @@ class TrainConfig:
     derivatives: str = "hessian"
     lbfgs_memory: int = 50
     precision: str = "highest"
+    checkpoint_every: int = 500
+    checkpoint_keep: int = 3
 
     def __post_init__(self):
         _check_int("steps", self.steps, 0)
         _check_int("lbfgs_steps", self.lbfgs_steps, 0)
         if self.steps + self.lbfgs_steps == 0:
             raise ValueError("steps and lbfgs_steps are both 0: nothing to train")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not (math.isfinite(self.lr) and self.lr > 0):
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float, np.integer, np.floating)) or not (
+            math.isfinite(self.lr) and self.lr > 0
+        ):
             raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")
         _check_choice("schedule", self.schedule, SCHEDULES)
+        _check_number("final_lr_ratio", self.final_lr_ratio)
         if not 0 < self.final_lr_ratio <= 1:
             raise ValueError(f"final_lr_ratio must be in (0, 1], got {self.final_lr_ratio!r}")
         _check_int("n_interior", self.n_interior, 1)
@@ -118,7 +160,19 @@ class TrainConfig:
         check_engine(self.derivatives)
         _check_int("lbfgs_memory", self.lbfgs_memory, 1)
         _check_choice("precision", self.precision, PRECISIONS)
-        object.__setattr__(self, "weights", dict(self.weights))
+        _check_int("checkpoint_every", self.checkpoint_every, 0)
+        _check_int("checkpoint_keep", self.checkpoint_keep, 1)
+        if not isinstance(self.weights, Mapping):
+            raise ValueError(f"weights must be a mapping of loss-term names to numbers, got {self.weights!r}")
+        for name, value in self.weights.items():
+            if not isinstance(name, str):
+                raise ValueError(f"weights keys must be loss-term names (strings), got {name!r}")
+            _check_number(f"weight of {name!r}", value)
+            if value < 0:
+                raise ValueError(f"weight of {name!r} must be non-negative, got {value!r}")
+        object.__setattr__(self, "weights", {k: float(v) for k, v in self.weights.items()})
+        for name in ("lr", "final_lr_ratio"):
+            object.__setattr__(self, name, float(getattr(self, name)))
 
     def replace(self, **changes) -> "TrainConfig":
         valid = {f.name for f in dataclasses.fields(self)}
@@ -129,6 +183,13 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, settings: Mapping) -> "TrainConfig":
+        """A config from plain data (a parsed JSON or TOML table); every key is checked."""
+        if not isinstance(settings, Mapping):
+            raise ValueError(f"training settings must be a table of key = value pairs, got {settings!r}")
+        return cls().replace(**dict(settings))
 
 
 def learning_rate_schedule(config: TrainConfig) -> optax.Schedule:
@@ -143,7 +204,11 @@ def learning_rate_schedule(config: TrainConfig) -> optax.Schedule:
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """What :func:`solve` returns: trained parameters, history and metrics."""
+    """What :func:`solve` returns: trained parameters, history and metrics.
+
+    ``interrupted`` is True when the run was stopped by Ctrl-C (KeyboardInterrupt);
+    it then holds the state of its last check step.
+    """
 
     problem: Problem
     model: MLP
@@ -152,6 +217,7 @@ class Result:
     metrics: dict
     config: TrainConfig
     events: tuple[str, ...] = ()
+    interrupted: bool = False
 
     @property
     def rel_l2(self) -> float:
@@ -181,27 +247,35 @@ class Result:
         return io.save_result(self, directory)
 
 
-def _history_row(step, phase, terms, loss, lr_scale):
-    row = {"step": step, "phase": phase, "loss": float(loss), "lr_scale": float(lr_scale)}
-    row.update({f"loss_{k}": float(v) for k, v in terms.items()})
-    return row
-
-
 def solve(
     problem: Problem,
     model: MLP,
     config: TrainConfig | None = None,
     *,
     callback: Callable[[dict], None] | None = None,
+    checkpoint_dir=None,
+    resume: bool = False,
     **settings,
 ) -> Result:
     """Train ``model`` on ``problem``: Adam (``steps``), then L-BFGS (``lbfgs_steps``).
 
     Settings are those of :class:`TrainConfig`, given as a config, as keywords, or
     both (keywords win). ``callback(row)`` is called at every log step with the
-    history row (step, phase, loss terms, and ``rel_l2`` at evaluation steps).
+    history row (step, phase, loss terms, ``lr_scale``, ``nonfinite`` and ``rel_l2``
+    at evaluation steps).
+
+    ``checkpoint_dir`` (a folder that is empty, missing, or holds this run's
+    checkpoints) receives checkpoints every ``checkpoint_every`` steps and at the
+    end; ``resume=True`` continues from the newest one. Every input is checked, and
+    a checkpoint of another problem, network or configuration refused, before any
+    training step runs.
     """
-    config = (config or TrainConfig()).replace(**settings) if settings else (config or TrainConfig())
+    if config is None:
+        config = TrainConfig()
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a pinn.TrainConfig, got {config!r}")
+    if settings:
+        config = config.replace(**settings)
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a pinn.Problem, got {problem!r}")
     if not isinstance(model, MLP):
@@ -211,10 +285,28 @@ def solve(
             f"model maps {model.in_dim} -> {model.out_dim} but problem {problem.name!r} has "
             f"{problem.domain.dim} coordinates {problem.coordinates} and {problem.n_fields} fields {problem.fields}"
         )
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be a function of one history row, got {callback!r}")
+    if not isinstance(resume, bool):
+        raise ValueError(f"resume must be True or False, got {resume!r}")
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs the checkpoint_dir of the run to continue")
+    _check_finite_params(model)
     weights = term_weights(problem, config.weights)
+    if checkpoint_dir is not None:
+        checkpoint_dir = ckpt.check_checkpoint_dir(checkpoint_dir, resume)
     _warn_if_cannot_represent(problem, model)
     with jax.enable_x64(model.dtype == "float64"), jax.default_matmul_precision(config.precision):
-        return _Trainer(problem, model, config, weights, callback).run()
+        trainer = _Trainer(problem, model, config, weights, callback, checkpoint_dir)
+        state = trainer.restore() if resume else trainer.initial_state()
+        return trainer.run(state)
+
+
+def _check_finite_params(model: MLP) -> None:
+    _, params = nnx.split(model, nnx.Param)
+    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+        if not np.isfinite(np.asarray(leaf)).all():
+            raise ValueError(f"model parameter {jax.tree_util.keystr(path)} holds NaN or infinite values")
 
 
 def _warn_if_cannot_represent(problem: Problem, model: MLP) -> None:
@@ -223,12 +315,89 @@ def _warn_if_cannot_represent(problem: Problem, model: MLP) -> None:
     warn_if_curvature_blind(problem, model.activation)
 
 
+def fingerprint(problem: Problem, model: MLP, config: TrainConfig) -> dict:
+    """What a checkpoint must agree on to be resumed: problem, network and settings.
+
+    Plain JSON data; settings in :data:`RESUMABLE_CHANGES` are left out because they
+    do not change the trajectory.
+    """
+    conditions = {
+        name: {"kind": c.kind, "weight": c.weight, "n": c.n} for name, c in problem.named_conditions.items()
+    }
+    data = {
+        "problem": {
+            "name": problem.name,
+            "domain": repr(problem.domain),
+            "fields": list(problem.fields),
+            "params": dict(problem.params),
+            "conditions": conditions,
+            "residual": getattr(problem.residual, "__qualname__", type(problem.residual).__name__),
+        },
+        "model": {
+            "in_dim": model.in_dim,
+            "out_dim": model.out_dim,
+            "hidden": list(model.hidden),
+            "activation": model.activation.name,
+            "dtype": model.dtype,
+            "input_bounds": None if model.input_bounds is None else [list(b) for b in model.input_bounds],
+        },
+        "config": {k: v for k, v in config.to_dict().items() if k not in RESUMABLE_CHANGES},
+    }
+    return json.loads(json.dumps(data))
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages a run's numbers depend on."""
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in ("pinn", "jax", "jaxlib", "flax", "optax", "numpy", "scipy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _State:
+    """Everything the loop needs to go on from a check step; replaced, never mutated.
+
+    ``step`` counts the steps done in ``phase`` ("adam", "lbfgs" or "done");
+    ``adam_steps`` is the number of Adam steps done so far (final once Adam ended).
+    """
+
+    phase: str
+    step: int
+    params: Any
+    opt_state: Any
+    batch: Any
+    round: int
+    lr_scale: float
+    adam_steps: int
+    nonfinite: int = 0
+    rows: tuple = ()
+    events: tuple = ()
+    train_seconds: float = 0.0
+
+    @property
+    def global_step(self) -> int:
+        return self.step if self.phase == "adam" else self.adam_steps + self.step
+
+
+def _all_finite(loss, tree) -> jax.Array:
+    leaves = [jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree.leaves(tree)]
+    return jnp.logical_and(jnp.isfinite(loss), jnp.all(jnp.stack(leaves)))
+
+
 class _Trainer:
     """One run's compiled steps and loop; not part of the public API."""
 
-    def __init__(self, problem, model, config, weights, callback):
+    def __init__(self, problem, model, config, weights, callback, checkpoint_dir):
         self.problem, self.model, self.config, self.weights = problem, model, config, weights
         self.callback = callback
+        self.checkpoint_dir = checkpoint_dir
+        self.fingerprint = fingerprint(problem, model, config)
         self.dtype = DTYPES[model.dtype]
         self.apply, self.params0 = pure_apply(model)
         terms_fn = make_loss_terms(problem, self.apply, config.derivatives)
@@ -243,8 +412,9 @@ class _Trainer:
         self.lbfgs = optax.lbfgs(memory_size=config.lbfgs_memory)
         self.adam_step = jax.jit(self._adam_step)
         self.lbfgs_step = jax.jit(self._lbfgs_step)
-        self.events: list[str] = []
-        self.rows: list[dict] = []
+        # Sampling checks the conditions (e.g. a predicate selecting no boundary point)
+        # before anything is compiled.
+        self.batch0 = self._batch(0)
         self.eval = None
         if problem.has_solution:
             points, values = problem.evaluation_data(config.eval_resolution)
@@ -260,80 +430,233 @@ class _Trainer:
         (loss, terms), grads = jax.value_and_grad(self.loss_fn, has_aux=True)(params, batch)
         updates, opt_state = self.adam.update(grads, opt_state, params)
         updates = jax.tree.map(lambda g: lr_scale * g, updates)
-        return optax.apply_updates(params, updates), opt_state, loss, terms
+        params = optax.apply_updates(params, updates)
+        return params, opt_state, loss, terms, _all_finite(loss, params)
 
     def _lbfgs_step(self, params, opt_state, batch):
         value_fn = lambda p: self.loss_fn(p, batch)[0]  # noqa: E731
         value, grads = optax.value_and_grad_from_state(value_fn)(params, state=opt_state)
         updates, opt_state = self.lbfgs.update(grads, opt_state, params, value=value, grad=grads, value_fn=value_fn)
-        return optax.apply_updates(params, updates), opt_state, value
+        params = optax.apply_updates(params, updates)
+        return params, opt_state, value, _all_finite(value, params)
 
-    # -- the loop ------------------------------------------------------------------
+    # -- states ----------------------------------------------------------------------
     def _batch(self, round_):
         c = self.config
         host = sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_)
         return to_device(host, self.dtype)
 
-    def _record(self, step, phase, params, batch, terms, loss, lr_scale, final=False):
+    def initial_state(self) -> _State:
         c = self.config
-        row = _history_row(step, phase, terms, loss, lr_scale)
+        if c.steps:
+            return _State("adam", 0, self.params0, self.adam.init(self.params0), self.batch0, 0, 1.0, 0)
+        return _State("lbfgs", 0, self.params0, self.lbfgs.init(self.params0), self.batch0, 0, 1.0, 0)
+
+    def _template(self, phase):
+        opt = self.adam if phase == "adam" else self.lbfgs
+        opt_state = opt.init(self.params0) if phase != "done" else None
+        return {"params": self.params0, "opt_state": opt_state, "batch": self.batch0}
+
+    def restore(self) -> _State:
+        """The state of the newest complete checkpoint in ``checkpoint_dir``.
+
+        Checks the problem, network and settings it was written for before reading any
+        array; a file that cannot be read (a write cut short) is skipped for the one
+        before it.
+        """
+        ckpt.remove_partial_writes(self.checkpoint_dir)
+        skipped = []
+        for step, path in reversed(ckpt.list_checkpoints(self.checkpoint_dir)):
+            if not ckpt.readable(path):
+                skipped.append(path.name)
+                continue
+            meta = ckpt.read_meta(path)
+            if meta.get("format") != CHECKPOINT_FORMAT or "fingerprint" not in meta:
+                raise ValueError(f"{path} is not a pinn training checkpoint (format {meta.get('format')!r})")
+            differences = ckpt.fingerprint_differences(meta["fingerprint"], self.fingerprint)
+            if differences:
+                raise ValueError(
+                    f"checkpoint {path} was written for a different run and cannot be resumed: " + "; ".join(differences)
+                )
+            template = self._template(meta["phase"])
+            tree, meta = ckpt.load_pytree(path, template)
+            tree = jax.tree.map(_like, template, tree)
+            events = tuple(meta["events"])
+            note = f"resumed at step {step} from {path.name}"
+            if skipped:
+                note += f" (skipped unreadable {', '.join(skipped)})"
+            return _State(
+                phase=meta["phase"],
+                step=meta["step"],
+                params=tree["params"],
+                opt_state=tree["opt_state"],
+                batch=tree["batch"],
+                round=meta["round"],
+                lr_scale=meta["lr_scale"],
+                adam_steps=meta["adam_steps"],
+                nonfinite=meta["nonfinite"],
+                rows=tuple(meta["rows"]),
+                events=events + (note,),
+                train_seconds=meta["train_seconds"],
+            )
+        raise ValueError(
+            f"no complete checkpoint to resume from in {str(self.checkpoint_dir)!r} (unreadable: {', '.join(skipped)})"
+        )
+
+    def _write_checkpoint(self, state: _State) -> None:
+        opt_state = None if state.phase == "done" else state.opt_state
+        tree = {"params": state.params, "opt_state": opt_state, "batch": state.batch}
+        meta = {
+            "format": CHECKPOINT_FORMAT,
+            "fingerprint": self.fingerprint,
+            "phase": state.phase,
+            "step": state.step,
+            "adam_steps": state.adam_steps,
+            "round": state.round,
+            "lr_scale": state.lr_scale,
+            "nonfinite": state.nonfinite,
+            "rows": list(state.rows),
+            "events": list(state.events),
+            "train_seconds": state.train_seconds,
+        }
+        ckpt.save_pytree(ckpt.checkpoint_path(self.checkpoint_dir, state.global_step), jax.device_get(tree), meta)
+        ckpt.prune_checkpoints(self.checkpoint_dir, self.config.checkpoint_keep)
+
+    # -- the loop ----------------------------------------------------------------------
+    def _is_check(self, global_step, phase_end):
+        c = self.config
+        return phase_end or global_step % c.log_every == 0 or (c.checkpoint_every and global_step % c.checkpoint_every == 0)
+
+    def _row(self, state: _State, loss, terms, final) -> dict:
+        c = self.config
+        step = state.global_step
+        row = {"step": step, "phase": state.phase, "loss": float(loss), "lr_scale": float(state.lr_scale)}
+        row.update({f"loss_{k}": float(v) for k, v in terms.items()})
+        row["nonfinite"] = state.nonfinite
         evaluate = self.eval is not None and (final or (c.eval_every and step % c.eval_every == 0))
-        row["rel_l2"] = float(self.eval(params)[0]) if evaluate else float("nan")
-        self.rows.append(row)
-        if self.callback is not None:
-            self.callback(row)
+        row["rel_l2"] = float(self.eval(state.params)[0]) if evaluate else float("nan")
         return row
 
-    def run(self) -> Result:
-        c = self.config
-        params = self.params0
-        batch = self._batch(0)
-        start = time.perf_counter()
-        step = 0
-        lr_scale = 1.0
-        opt_state = self.adam.init(params)
-        good = (params, opt_state, step)
-        # Adam ------------------------------------------------------------------
-        while step < c.steps:
-            if c.resample_every and step and step % c.resample_every == 0:
-                batch = self._batch(step // c.resample_every)
-            params, opt_state, loss, terms = self.adam_step(params, opt_state, batch, jnp.asarray(lr_scale, self.dtype))
-            step += 1
-            if step % c.log_every == 0 or step == c.steps:
-                if not math.isfinite(float(loss)):
-                    lr_scale *= 0.5
-                    self.events.append(
-                        f"adam step {step}: non-finite loss; restored the last finite state and halved the step size "
-                        f"(scale {lr_scale:g})"
-                    )
-                    params, opt_state, step = good
-                    if lr_scale < 1e-6:
-                        self.events.append(f"adam step {step}: step size scale below 1e-6; ending the Adam phase")
-                        break
-                    continue
-                good = (params, opt_state, step)
-                self._record(step, "adam", params, batch, terms, loss, lr_scale)
-        adam_steps = step
-        # L-BFGS ----------------------------------------------------------------
-        lbfgs_done = 0
-        if c.lbfgs_steps:
-            opt_state = self.lbfgs.init(params)
-            good = params
-            for i in range(1, c.lbfgs_steps + 1):
-                params, opt_state, loss = self.lbfgs_step(params, opt_state, batch)
-                lbfgs_done = i
-                if i % c.log_every == 0 or i == c.lbfgs_steps:
-                    if not math.isfinite(float(loss)):
-                        self.events.append(f"lbfgs step {i}: non-finite loss; restored the last finite state and ended L-BFGS")
-                        params = good
-                        break
-                    good = params
-                    self._record(adam_steps + i, "lbfgs", params, batch, self.terms_fn(params, batch), loss, 1.0)
-        train_seconds = time.perf_counter() - start
-        return self._result(params, batch, adam_steps, lbfgs_done, train_seconds)
+    def _elapsed(self, state: _State) -> _State:
+        """``state`` with the time since the last check step added to its training time."""
+        now = time.perf_counter()
+        seconds, self.clock = state.train_seconds + (now - self.clock), now
+        return dataclasses.replace(state, train_seconds=seconds)
 
-    def _result(self, params, batch, adam_steps, lbfgs_steps, train_seconds) -> Result:
-        terms = self.terms_fn(params, batch)
+    def _checked(self, state: _State, loss, terms, phase_end, final) -> tuple[_State, dict | None]:
+        """Bookkeeping at a check step whose state is finite: history row and checkpoint."""
+        c = self.config
+        step = state.global_step
+        row = None
+        if phase_end or step % c.log_every == 0:
+            row = self._row(state, loss, terms, final)
+            state = dataclasses.replace(state, rows=state.rows + (row,))
+        state = self._elapsed(state)
+        if self.checkpoint_dir is not None and c.checkpoint_every and step % c.checkpoint_every == 0:
+            self._write_checkpoint(state)
+        return state, row
+
+    def _nonfinite(self, good: _State, phase: str, step: int) -> _State:
+        if phase == "adam":
+            scale = good.lr_scale * 0.5
+            message = (
+                f"adam step {step}: non-finite loss or parameters; restored step {good.global_step} "
+                f"and halved the step size (scale {scale:g})"
+            )
+            state = dataclasses.replace(good, lr_scale=scale, nonfinite=good.nonfinite + 1)
+            if scale < MIN_LR_SCALE:
+                message += f"; the scale is below {MIN_LR_SCALE:g}, so the Adam phase ends"
+                state = self._end_adam(state)
+        else:
+            message = f"lbfgs step {step}: non-finite loss or parameters; restored step {good.global_step} and ended L-BFGS"
+            state = dataclasses.replace(good, phase="done", nonfinite=good.nonfinite + 1)
+        warnings.warn(message, NonFiniteLossWarning, stacklevel=4)
+        return dataclasses.replace(state, events=state.events + (message,))
+
+    def _end_adam(self, state: _State) -> _State:
+        if self.config.lbfgs_steps:
+            return dataclasses.replace(
+                state, phase="lbfgs", step=0, opt_state=self.lbfgs.init(state.params), adam_steps=state.step
+            )
+        return dataclasses.replace(state, phase="done", step=0, adam_steps=state.step)
+
+    def run(self, state: _State) -> Result:
+        """Train from ``state`` to the end (or to a KeyboardInterrupt) and build the Result."""
+        self.good = state  # the last finite, fully recorded state: where a failure goes back to
+        self.clock = time.perf_counter()
+        try:
+            state = self._run_adam(state)
+            state = self._run_lbfgs(state)
+        except KeyboardInterrupt:
+            good = self.good
+            message = f"interrupted at step {good.global_step} (Ctrl-C); the state of that step is kept"
+            if self.checkpoint_dir is not None:
+                message += f" and saved in {self.checkpoint_dir}; resume with resume=True"
+            good = self._elapsed(dataclasses.replace(good, events=good.events + (message,)))
+            if self.checkpoint_dir is not None:
+                self._write_checkpoint(good)
+            return self._result(good, interrupted=True)
+        state = self._elapsed(state)
+        if self.checkpoint_dir is not None:
+            self._write_checkpoint(state)
+        return self._result(state)
+
+    def _run_adam(self, state: _State) -> _State:
+        c = self.config
+        while state.phase == "adam":
+            if state.step >= c.steps:
+                state = self._end_adam(state)
+                self.good = state
+                break
+            step, batch, round_ = state.step, state.batch, state.round
+            if c.resample_every and step and step % c.resample_every == 0 and step // c.resample_every != round_:
+                round_ = step // c.resample_every
+                batch = self._batch(round_)
+            params, opt_state, loss, terms, ok = self.adam_step(
+                state.params, state.opt_state, batch, jnp.asarray(state.lr_scale, self.dtype)
+            )
+            state = dataclasses.replace(state, step=step + 1, params=params, opt_state=opt_state, batch=batch, round=round_)
+            phase_end = state.step == c.steps
+            if not self._is_check(state.global_step, phase_end):
+                continue
+            if not bool(ok):
+                state = self._nonfinite(self.good, "adam", state.step)
+                self.good = state
+                continue
+            final = phase_end and not c.lbfgs_steps
+            state, row = self._checked(state, loss, terms, phase_end, final)
+            self.good = state
+            if row is not None and self.callback is not None:
+                self.callback(row)
+        return state
+
+    def _run_lbfgs(self, state: _State) -> _State:
+        c = self.config
+        while state.phase == "lbfgs":
+            if state.step >= c.lbfgs_steps:
+                state = dataclasses.replace(state, phase="done")
+                self.good = state
+                break
+            params, opt_state, loss, ok = self.lbfgs_step(state.params, state.opt_state, state.batch)
+            state = dataclasses.replace(state, step=state.step + 1, params=params, opt_state=opt_state)
+            phase_end = state.step == c.lbfgs_steps
+            if not self._is_check(state.global_step, phase_end):
+                continue
+            if not bool(ok):
+                state = self._nonfinite(self.good, "lbfgs", state.global_step)
+                self.good = state
+                continue
+            terms = self.terms_fn(state.params, state.batch)
+            state, row = self._checked(state, weighted_total(terms, self.weights), terms, phase_end, phase_end)
+            self.good = state
+            if row is not None and self.callback is not None:
+                self.callback(row)
+        return state
+
+    def _result(self, state: _State, interrupted: bool = False) -> Result:
+        params = state.params
+        terms = self.terms_fn(params, state.batch)
+        lbfgs_steps = 0 if state.phase == "adam" else state.step
         metrics = {
             "problem": self.problem.name,
             "activation": self.model.activation.name,
@@ -341,16 +664,31 @@ class _Trainer:
             "dtype": self.model.dtype,
             "seed": self.config.seed,
             "n_params": self.model.n_params,
-            "steps": {"adam": adam_steps, "lbfgs": lbfgs_steps},
-            "train_seconds": train_seconds,
+            "hidden": list(self.model.hidden),
+            "steps": {"adam": state.adam_steps if state.phase != "adam" else state.step, "lbfgs": lbfgs_steps},
+            "train_seconds": state.train_seconds,
             "final_loss": {k: float(v) for k, v in terms.items()},
             "final_total_loss": float(weighted_total(terms, self.weights)),
+            "nonfinite_events": state.nonfinite,
+            "interrupted": interrupted,
+            "config": self.config.to_dict(),
+            "versions": package_versions(),
+            "backend": jax.default_backend(),
         }
         if self.eval is not None:
             predict = jax.vmap(self.apply, in_axes=(None, 0))(params, self.eval_points).reshape(self.eval_values.shape)
             metrics.update(error_report(predict, self.eval_values, self.problem.fields))
-        keys = sorted({k for row in self.rows for k in row} - {"phase"})
-        history = {k: np.array([row.get(k, np.nan) for row in self.rows], dtype=float) for k in keys}
-        history["phase"] = np.array([row["phase"] for row in self.rows])
+        rows = state.rows
+        keys = sorted({k for row in rows for k in row} - {"phase"})
+        history = {k: np.array([row.get(k, np.nan) for row in rows], dtype=float) for k in keys}
+        history["phase"] = np.array([row["phase"] for row in rows])
         model = nnx.merge(nnx.split(self.model, nnx.Param)[0], params)
-        return Result(self.problem, model, params, history, metrics, self.config, tuple(self.events))
+        return Result(self.problem, model, params, history, metrics, self.config, tuple(state.events), interrupted)
+
+
+def _like(template, value):
+    """``value`` (read from disk) as a JAX array of the template leaf's dtype and weak type."""
+    if getattr(template, "weak_type", False) and np.ndim(value) == 0:
+        # a Python scalar becomes a weakly typed array, as the optimizer created it
+        return jnp.asarray(np.asarray(value).item())
+    return jnp.asarray(value, dtype=template.dtype)
