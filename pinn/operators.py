@@ -23,11 +23,25 @@ partial         ()                          (m,)
 ==============  ==========================  ===============================
 
 Second derivatives come from ``jax.hessian`` (the reference engine). A field handed to
-a residual by the trainer is a :class:`Field` that also names a derivative engine;
-with ``derivatives="forward"`` the same operators use nested forward-mode products
-(``jax.jvp`` of ``jax.jvp`` along coordinate directions, unrolled), which give the same
-numbers and train several times faster on a CPU. Plain Python functions always use
-``jax.hessian``.
+a residual by the trainer is a :class:`Field` that also names a derivative engine
+(``pinn.solve(..., derivatives=...)``); every engine gives the same numbers to rounding:
+
+============  ==========================================================================
+engine        how second derivatives are computed
+============  ==========================================================================
+``hessian``   ``jax.hessian`` (forward over reverse): the default and the reference
+``forward``   one forward pass that carries value, gradient and the needed second-order
+              channels through every operation (:mod:`pinn.engines`): a "forward
+              Laplacian" for :func:`laplacian`, a forward Hessian for :func:`hessian`;
+              the fastest training step on a CPU
+``jvp``       nested ``jax.jvp`` along the coordinate axes, unrolled
+``auto``      per operator and device, from measurements (benchmarks/speed.md):
+              ``forward`` everywhere except the Hessian of a vector field on a GPU,
+              where ``jax.hessian`` was faster
+============  ==========================================================================
+
+:func:`partial` always uses nested ``jax.jvp`` (exactly the derivative it names) and
+first derivatives always use forward mode. Plain Python functions use ``jax.hessian``.
 """
 
 from __future__ import annotations
@@ -38,10 +52,13 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-DERIVATIVE_ENGINES: tuple[str, ...] = ("hessian", "forward")
+from pinn import engines
+
+DERIVATIVE_ENGINES: tuple[str, ...] = ("hessian", "forward", "jvp", "auto")
 
 
 def check_engine(derivatives: str) -> str:
+    """``derivatives`` itself if it names an engine; a ValueError listing the engines otherwise."""
     if derivatives not in DERIVATIVE_ENGINES:
         raise ValueError(
             f"unknown derivatives engine {derivatives!r}; valid engines: {', '.join(DERIVATIVE_ENGINES)}"
@@ -86,33 +103,58 @@ def jacobian(u) -> Callable:
     return jax.jacfwd(u)
 
 
+def _resolve(u, operator: str, vector_field: bool) -> str:
+    """The engine ``u`` asks for, with ``auto`` resolved for this operator and device."""
+    name = _engine(u)
+    if name != "auto":
+        return name
+    # Measured (benchmarks/speed.md, issue 7): on a GPU jax.hessian wins for the full
+    # Hessian of a vector field; the forward engine wins everywhere else.
+    if operator == "hessian" and vector_field and jax.default_backend() == "gpu":
+        return "hessian"
+    return "forward"
+
+
 def hessian(u) -> Callable:
     """All second derivatives: (d, d) for a scalar field, (m, d, d) for a vector one."""
-    if _engine(u) == "forward":
-        return lambda x: _forward_hessian(u, x)
-    return jax.hessian(u)
+
+    def H(x):
+        engine = _engine(u)
+        if engine == "auto":
+            engine = _resolve(u, "hessian", jax.eval_shape(u, x).ndim > 0)
+        if engine == "forward":
+            d = x.shape[0]
+            _, _, S = engines.second_order(u, x, engines.hessian_channels(d))
+            return engines.hessian_from_channels(S, d)
+        if engine == "jvp":
+            return _nested_hessian(u, x)
+        return jax.hessian(u)(x)
+
+    return H
 
 
-def _forward_hessian(u, x):
+def _nested_hessian(u, x):
     d = x.shape[0]
     entries = {}
     for j in range(d):
         du_j = _directional(u, j)
         for k in range(j, d):
             entries[j, k] = entries[k, j] = jax.jvp(du_j, (x,), (_basis(x, k),))[1]
-    H = jnp.stack([jnp.stack([entries[j, k] for k in range(d)], axis=-1) for j in range(d)], axis=-2)
-    return H
+    return jnp.stack([jnp.stack([entries[j, k] for k in range(d)], axis=-1) for j in range(d)], axis=-2)
 
 
 def laplacian(u) -> Callable:
     """Sum of the pure second derivatives: () for a scalar field, (m,) per component."""
-    if _engine(u) == "forward":
 
-        def lap(x):
+    def lap(x):
+        engine = _resolve(u, "laplacian", False)
+        if engine == "forward":
+            return engines.second_order(u, x, (engines.laplacian_channel(range(x.shape[0])),))[2][0]
+        if engine == "jvp":
             return sum(jax.jvp(_directional(u, k), (x,), (_basis(x, k),))[1] for k in range(x.shape[0]))
+        return jnp.trace(jax.hessian(u)(x), axis1=-2, axis2=-1)
 
-        return lap
-    return lambda x: jnp.trace(jax.hessian(u)(x), axis1=-2, axis2=-1)
+    return lap
 
 
 def divergence(v) -> Callable:
