@@ -401,13 +401,19 @@ class _Trainer:
         self.dtype = DTYPES[model.dtype]
         self.apply, self.params0 = pure_apply(model)
         terms_fn = make_loss_terms(problem, self.apply, config.derivatives)
-        self.terms_fn = jax.jit(terms_fn)
 
         def loss_fn(params, batch):
             terms = terms_fn(params, batch)
             return weighted_total(terms, weights), terms
 
+        def measure(params, batch):
+            # At check steps: the loss of the parameters themselves (not of the step before),
+            # so a state that passes the check is one whose own loss is finite.
+            loss, terms = loss_fn(params, batch)
+            return loss, terms, _all_finite(loss, params)
+
         self.loss_fn = loss_fn
+        self.measure = jax.jit(measure)
         self.adam = optax.adam(learning_rate_schedule(config))
         self.lbfgs = optax.lbfgs(memory_size=config.lbfgs_memory)
         self.adam_step = jax.jit(self._adam_step)
@@ -430,15 +436,13 @@ class _Trainer:
         (loss, terms), grads = jax.value_and_grad(self.loss_fn, has_aux=True)(params, batch)
         updates, opt_state = self.adam.update(grads, opt_state, params)
         updates = jax.tree.map(lambda g: lr_scale * g, updates)
-        params = optax.apply_updates(params, updates)
-        return params, opt_state, loss, terms, _all_finite(loss, params)
+        return optax.apply_updates(params, updates), opt_state
 
     def _lbfgs_step(self, params, opt_state, batch):
         value_fn = lambda p: self.loss_fn(p, batch)[0]  # noqa: E731
         value, grads = optax.value_and_grad_from_state(value_fn)(params, state=opt_state)
         updates, opt_state = self.lbfgs.update(grads, opt_state, params, value=value, grad=grads, value_fn=value_fn)
-        params = optax.apply_updates(params, updates)
-        return params, opt_state, value, _all_finite(value, params)
+        return optax.apply_updates(params, updates), opt_state
 
     # -- states ----------------------------------------------------------------------
     def _batch(self, round_):
@@ -570,7 +574,7 @@ class _Trainer:
         else:
             message = f"lbfgs step {step}: non-finite loss or parameters; restored step {good.global_step} and ended L-BFGS"
             state = dataclasses.replace(good, phase="done", nonfinite=good.nonfinite + 1)
-        warnings.warn(message, NonFiniteLossWarning, stacklevel=4)
+        warnings.warn(message, NonFiniteLossWarning, stacklevel=5)
         return dataclasses.replace(state, events=state.events + (message,))
 
     def _end_adam(self, state: _State) -> _State:
@@ -612,13 +616,14 @@ class _Trainer:
             if c.resample_every and step and step % c.resample_every == 0 and step // c.resample_every != round_:
                 round_ = step // c.resample_every
                 batch = self._batch(round_)
-            params, opt_state, loss, terms, ok = self.adam_step(
+            params, opt_state = self.adam_step(
                 state.params, state.opt_state, batch, jnp.asarray(state.lr_scale, self.dtype)
             )
             state = dataclasses.replace(state, step=step + 1, params=params, opt_state=opt_state, batch=batch, round=round_)
             phase_end = state.step == c.steps
             if not self._is_check(state.global_step, phase_end):
                 continue
+            loss, terms, ok = self.measure(state.params, state.batch)
             if not bool(ok):
                 state = self._nonfinite(self.good, "adam", state.step)
                 self.good = state
@@ -637,17 +642,17 @@ class _Trainer:
                 state = dataclasses.replace(state, phase="done")
                 self.good = state
                 break
-            params, opt_state, loss, ok = self.lbfgs_step(state.params, state.opt_state, state.batch)
+            params, opt_state = self.lbfgs_step(state.params, state.opt_state, state.batch)
             state = dataclasses.replace(state, step=state.step + 1, params=params, opt_state=opt_state)
             phase_end = state.step == c.lbfgs_steps
             if not self._is_check(state.global_step, phase_end):
                 continue
+            loss, terms, ok = self.measure(state.params, state.batch)
             if not bool(ok):
                 state = self._nonfinite(self.good, "lbfgs", state.global_step)
                 self.good = state
                 continue
-            terms = self.terms_fn(state.params, state.batch)
-            state, row = self._checked(state, weighted_total(terms, self.weights), terms, phase_end, phase_end)
+            state, row = self._checked(state, loss, terms, phase_end, phase_end)
             self.good = state
             if row is not None and self.callback is not None:
                 self.callback(row)
@@ -655,7 +660,7 @@ class _Trainer:
 
     def _result(self, state: _State, interrupted: bool = False) -> Result:
         params = state.params
-        terms = self.terms_fn(params, state.batch)
+        loss, terms, _ = self.measure(params, state.batch)
         lbfgs_steps = 0 if state.phase == "adam" else state.step
         metrics = {
             "problem": self.problem.name,
@@ -668,7 +673,7 @@ class _Trainer:
             "steps": {"adam": state.adam_steps if state.phase != "adam" else state.step, "lbfgs": lbfgs_steps},
             "train_seconds": state.train_seconds,
             "final_loss": {k: float(v) for k, v in terms.items()},
-            "final_total_loss": float(weighted_total(terms, self.weights)),
+            "final_total_loss": float(loss),
             "nonfinite_events": state.nonfinite,
             "interrupted": interrupted,
             "config": self.config.to_dict(),
