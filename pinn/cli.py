@@ -1,0 +1,674 @@
+"""The ``pinn`` command: solve bundled problems, inspect and reuse finished runs.
+
+::
+
+    pinn list                                   the bundled problems
+    pinn solve heat1d                           train with the defaults, write runs/heat1d-<time>/
+    pinn solve elasticity_plate --activation relu --steps 2000 --out runs/plate-relu
+    pinn solve --config runs/plate-relu/config.json --out runs/again    the same run again
+    pinn evaluate runs/plate-relu               recompute its errors and figures
+    pinn predict runs/plate-relu --points xy.csv --out u.csv --fields sigma_xx
+    pinn activations                            the activation table
+    pinn compare heat1d --activations relu,tanh,swish,gelu
+
+Strings from the command line and config files are parsed here, at the edge: every
+bad value ends in one line ``pinn: error: ...`` on stderr and exit status 2, before
+any training starts. Set ``PINN_DEBUG=1`` to see the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import inspect
+import json
+import math
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors as ONE line (``pinn: error: ...``) instead of usage + message."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"pinn: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"must be a comma-separated list of names, got {text!r}")
+    return names
+
+
+# -- settings: defaults, config file, command line ------------------------------------------------
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _train_field_kinds() -> dict[str, str]:
+    """TrainConfig field -> the JSON type it takes ('int', 'float', 'str', 'int?', 'table')."""
+    import dataclasses
+
+    from pinn.train import TrainConfig
+
+    kinds = {}
+    for field in dataclasses.fields(TrainConfig):
+        annotation = str(field.type).replace(" ", "")
+        if annotation in ("int", "float", "str"):
+            kinds[field.name] = annotation
+        elif annotation in ("int|None", "Optional[int]"):
+            kinds[field.name] = "int?"
+        elif "Mapping" in annotation or "dict" in annotation:
+            kinds[field.name] = "table"
+        else:
+            kinds[field.name] = "any"
+    return kinds
+
+
+def _check_kind(where: str, value, kind: str) -> None:
+    ok = {
+        "int": _is_int(value),
+        "int?": value is None or _is_int(value),
+        "float": _is_number(value),
+        "str": isinstance(value, str),
+        "table": isinstance(value, Mapping) and all(isinstance(k, str) and _is_number(v) for k, v in value.items()),
+        "any": True,
+    }[kind]
+    if not ok:
+        wanted = {
+            "int": "an integer",
+            "int?": "an integer or null",
+            "float": "a number",
+            "str": "a string",
+            "table": "a table of names to numbers",
+        }[kind]
+        raise ValueError(f"config key {where!r} must be {wanted}, got {value!r} ({_type_name(value)})")
+
+
+def read_config_file(path) -> dict:
+    """Read and check a run config (``.toml`` or ``.json``) with the keys of ``config.json``.
+
+    Returns ``{"problem": str | None, "params": {...}, "model": {...}, "train": {...}}``
+    holding only the keys the file sets. Unknown keys and wrong types raise a ValueError
+    naming the key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} not found")
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"config file {path} is not valid TOML: {err}") from None
+    elif suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"config file {path} is not valid JSON: {err}") from None
+    else:
+        raise ValueError(f"config file {path} must end in .toml or .json, got {suffix or 'no suffix'!r}")
+    return check_config(data, str(path))
+
+
+def check_config(data, source: str = "config") -> dict:
+    """Check the keys and types of run settings (see :func:`read_config_file`)."""
+    from pinn import io
+
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{source} must hold a table of settings, got {_type_name(data)}")
+    unknown = sorted(set(data) - set(io.CONFIG_KEYS))
+    if unknown:
+        raise ValueError(f"{source}: unknown config key {unknown[0]!r}; valid keys: {', '.join(io.CONFIG_KEYS)}")
+    if "format" in data and data["format"] != io.RUN_FORMAT:
+        raise ValueError(f"{source}: config key 'format' must be {io.RUN_FORMAT!r}, got {data['format']!r}")
+    if "version" in data and data["version"] != io.RUN_FORMAT_VERSION:
+        raise ValueError(f"{source}: config key 'version' must be {io.RUN_FORMAT_VERSION}, got {data['version']!r}")
+    out = {"problem": None, "params": {}, "model": {}, "train": {}}
+    try:
+        if "problem" in data:
+            _check_kind("problem", data["problem"], "str")
+            out["problem"] = data["problem"]
+        for section in ("params", "model", "train"):
+            if section in data and not isinstance(data[section], Mapping):
+                raise ValueError(f"config key {section!r} must be a table, got {data[section]!r} ({_type_name(data[section])})")
+        for key, value in data.get("params", {}).items():
+            _check_kind(f"params.{key}", value, "float")
+            out["params"][key] = value
+        model = data.get("model", {})
+        unknown = sorted(set(model) - set(io.MODEL_KEYS))
+        if unknown:
+            raise ValueError(f"unknown config key 'model.{unknown[0]}'; valid keys: {', '.join('model.' + k for k in io.MODEL_KEYS)}")
+        if "hidden" in model:
+            hidden = model["hidden"]
+            if not isinstance(hidden, list) or not hidden or not all(_is_int(w) and w > 0 for w in hidden):
+                raise ValueError(f"config key 'model.hidden' must be a list of positive integers such as [64, 64, 64], got {hidden!r}")
+            out["model"]["hidden"] = tuple(hidden)
+        for key, kind in (("activation", "str"), ("dtype", "str"), ("key", "int?")):
+            if key in model:
+                _check_kind(f"model.{key}", model[key], kind)
+                out["model"][key] = model[key]
+        kinds = _train_field_kinds()
+        train = data.get("train", {})
+        unknown = sorted(set(train) - set(kinds))
+        if unknown:
+            raise ValueError(f"unknown config key 'train.{unknown[0]}'; valid keys: {', '.join('train.' + k for k in kinds)}")
+        for key, value in train.items():
+            _check_kind(f"train.{key}", value, kinds[key])
+            out["train"][key] = dict(value) if kinds[key] == "table" else value
+    except ValueError as err:
+        message = str(err)
+        raise ValueError(message if message.startswith(source) else f"{source}: {message}") from None
+    return out
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = {"problem": override.get("problem") or base.get("problem")}
+    for section in ("params", "model", "train"):
+        merged[section] = {**base.get(section, {}), **override.get(section, {})}
+    return merged
+
+
+def _command_line_settings(args) -> dict:
+    """The settings named by flags of ``pinn solve`` (only those given)."""
+    model, train = {}, {}
+    if args.activation is not None:
+        from pinn.activations import get_activation
+
+        model["activation"] = get_activation(args.activation).name  # a typo lists the valid names
+    if args.float64:
+        model["dtype"] = "float64"
+    if args.float32:
+        model["dtype"] = "float32"
+    if args.seed is not None:
+        model["key"] = args.seed
+        train["seed"] = args.seed
+    for flag, key in (("steps", "steps"), ("lbfgs_steps", "lbfgs_steps"), ("lr", "lr"), ("points", "n_interior")):
+        if getattr(args, flag) is not None:
+            train[key] = getattr(args, flag)
+    if args.derivatives is not None:
+        from pinn.operators import check_engine
+
+        train["derivatives"] = check_engine(args.derivatives)
+    return {"model": model, "train": train}
+
+
+def _apply_shape(model: dict, width: int | None, depth: int | None) -> dict:
+    if width is None and depth is None:
+        return model
+    hidden = tuple(model["hidden"])
+    width = width if width is not None else hidden[0]
+    depth = depth if depth is not None else len(hidden)
+    return {**model, "hidden": (width,) * depth}
+
+
+def _check_params(spec, params: Mapping) -> None:
+    valid = [
+        name
+        for name, p in inspect.signature(spec.build).parameters.items()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    for name in params:
+        if name not in valid:
+            listed = ", ".join(valid) if valid else "none"
+            raise ValueError(f"unknown parameter {name!r} of problem {spec.name!r}; valid parameters: {listed}")
+
+
+def resolve_run(name: str | None, file_settings: dict | None, flags: dict, width=None, depth=None):
+    """Build (spec, problem, model, config, key) from defaults < config file < flags.
+
+    Everything is checked here, before any training step.
+    """
+    import problems
+
+    from pinn.nn import MLP
+    from pinn.train import TrainConfig
+
+    file_settings = file_settings or {"problem": None, "params": {}, "model": {}, "train": {}}
+    file_problem = file_settings.get("problem")
+    if name is not None and file_problem is not None and name != file_problem:
+        raise ValueError(f"problem {name!r} on the command line differs from {file_problem!r} in the config file")
+    name = name or file_problem
+    if name is None:
+        raise ValueError("name a problem (see 'pinn list') or give --config FILE")
+    spec = problems.get(name)
+    model_defaults, train_defaults = spec.split_settings({})
+    settings = _merge({"params": {}, "model": model_defaults, "train": train_defaults}, file_settings)
+    settings = _merge(settings, flags)
+    model_settings = _apply_shape(settings["model"], width, depth)
+    _check_params(spec, settings["params"])
+    problem = spec.problem(**settings["params"])
+    key = model_settings.get("key")
+    key = 0 if key is None else key
+    model = MLP.for_problem(
+        problem, tuple(model_settings["hidden"]), model_settings["activation"], key=key, dtype=model_settings["dtype"]
+    )
+    config = TrainConfig().replace(**settings["train"])
+    return spec, problem, model, config, key
+
+
+# -- output ---------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _warnings_as_lines():
+    """Show warnings (e.g. the ReLU curvature warning) as ``pinn: warning: ...`` lines on stderr."""
+    with warnings.catch_warnings():
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            print(f"pinn: warning: {message}", file=sys.stderr, flush=True)
+
+        warnings.showwarning = show
+        yield
+
+
+def _default_out(name: str) -> Path:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path("runs") / f"{name}-{stamp}"
+    n = 2
+    while out.exists():
+        out = Path("runs") / f"{name}-{stamp}-{n}"
+        n += 1
+    return out
+
+
+def _fmt(value) -> str:
+    return f"{value:.3e}" if isinstance(value, (int, float)) and value is not None and math.isfinite(value) else "n/a"
+
+
+def print_summary(result, directory: Path, target: float | None, figures: Sequence[Path]) -> None:
+    m = result.metrics
+    steps = m.get("steps", {})
+    state = "stopped early (interrupted)" if getattr(result, "interrupted", False) else "solved"
+    print(
+        f"{result.problem.name} {state} in {m.get('train_seconds', float('nan')):.1f} s: "
+        f"{steps.get('adam', 0)} Adam + {steps.get('lbfgs', 0)} L-BFGS steps, "
+        f"{result.model.n_params:,} parameters, {result.model.activation.name}, {result.model.dtype}"
+    )
+    rel = m.get("rel_l2")
+    if rel is not None:
+        line = f"  relative L2 error  {_fmt(rel)}"
+        if target is not None and isinstance(rel, float) and math.isfinite(rel):
+            line += f"  (target {target:.0e}: {'reached' if rel <= target else 'not reached'})"
+        per_field = m.get("rel_l2_per_field") or {}
+        if len(per_field) > 1:
+            line += "  " + ", ".join(f"{k} {_fmt(v)}" for k, v in per_field.items())
+        print(line)
+    losses = m.get("final_loss") or {}
+    if losses:
+        print("  final loss terms   " + ", ".join(f"{k} {_fmt(v)}" for k, v in losses.items()))
+    for event in result.events:
+        print(f"  event: {event}")
+    files = sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    print(f"  results in         {directory}/")
+    print(f"                     {' '.join(files)}")
+    if figures:
+        print(f"                     {' '.join(str(p.relative_to(directory)) for p in figures)}")
+
+
+def _write_figures(result, directory: Path, derived) -> list[Path]:
+    from pinn import io, plot
+
+    try:
+        return plot.plot_result(result, directory / io.FIGURES_DIR, derived=derived)
+    except Exception as err:  # the run is saved; a figure that fails must not lose it
+        if os.environ.get("PINN_DEBUG"):
+            raise
+        print(f"pinn: warning: figures could not be drawn: {err}", file=sys.stderr)
+        return []
+
+
+# -- subcommands ------------------------------------------------------------------------------
+def _axes(spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(coordinates, fields) of a bundled problem: from the spec when it records them
+    (cheap), else by building the problem (which checks it, and takes a moment)."""
+    coordinates, fields = getattr(spec, "coordinates", None), getattr(spec, "fields", None)
+    if coordinates and fields:
+        return tuple(coordinates), tuple(fields)
+    problem = spec.problem()
+    return problem.coordinates, problem.fields
+
+
+def cmd_list(args) -> int:
+    import problems
+
+    names = problems.names()
+    print(f"{len(names)} bundled problems (solve one with: pinn solve NAME)\n")
+    for name in names:
+        spec = problems.get(name)
+        coordinates, fields = _axes(spec)
+        model, train = spec.split_settings({})
+        hidden = "x".join(str(w) for w in model["hidden"])
+        budget = f"{train.get('steps', 0)} Adam + {train.get('lbfgs_steps', 0)} L-BFGS steps, {train.get('n_interior', '?')} points"
+        print(f"{name}")
+        print(f"    {spec.summary}")
+        print(
+            f"    inputs ({', '.join(coordinates)}) -> fields ({', '.join(fields)})"
+            + (f"; derived: {', '.join(spec.derived)}" if spec.derived else "")
+        )
+        print(f"    default: {hidden} {model['activation']} {model['dtype']}, {budget}; target rel L2 {spec.target:.0e}")
+    return 0
+
+
+def cmd_solve(args) -> int:
+    import pinn
+    from pinn import io
+    from pinn.progress import TrainingProgress
+
+    out = Path(args.out) if args.out else None
+    file_settings = read_config_file(args.config) if args.config else None
+    if args.resume:
+        if out is None:
+            raise ValueError("--resume needs --out DIR, the folder of the run to continue")
+        if file_settings is None and io.is_run_directory(out):
+            file_settings = check_config(io.read_json(out / io.CONFIG_FILE), str(out / io.CONFIG_FILE))
+    spec, problem, model, config, key = resolve_run(
+        args.name, file_settings, _command_line_settings(args), args.width, args.depth
+    )
+    out = out or _default_out(spec.name)
+    accepts = inspect.signature(pinn.solve).parameters
+    resumable = "checkpoint_dir" in accepts and "resume" in accepts
+    if args.resume:
+        if not resumable:
+            raise ValueError("this version of pinn cannot resume runs (pinn.solve has no checkpoints)")
+        if not out.is_dir() or not (io.is_run_directory(out) or (out / io.CHECKPOINTS_DIR).is_dir()):
+            raise ValueError(f"nothing to resume in {out}: it holds no run")
+    io.check_run_directory(out, allow_existing_run=args.resume)
+    # config.json first: a run killed at any moment is still a run folder that --resume finds.
+    io.write_run_settings(out, problem, model, config, key)
+    kwargs = {"checkpoint_dir": out / io.CHECKPOINTS_DIR, "resume": args.resume} if resumable else {}
+    print(f"pinn: solving {spec.name} -> {out}", file=sys.stderr, flush=True)
+    try:
+        with TrainingProgress(config.steps + config.lbfgs_steps, desc=spec.name) as progress:
+            result = pinn.solve(problem, model, config, callback=progress, **kwargs)
+    except KeyboardInterrupt:
+        hint = f"; continue it with: pinn solve {spec.name} --out {out} --resume" if resumable else ""
+        print(f"pinn: interrupted before the run could be saved{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    io.save_result(result, out, key=key)
+    figures = _write_figures(result, out, spec.derived)
+    print_summary(result, out, spec.target, figures)
+    if getattr(result, "interrupted", False):
+        print(
+            f"pinn: interrupted; metrics and figures so far are in {out}. "
+            f"Continue with: pinn solve {spec.name} --out {out} --resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def evaluate_run(directory) -> dict:
+    """Reload a run, recompute its errors from fresh predictions, rewrite metrics.json; returns the evaluation."""
+    import numpy as np
+
+    from pinn import io
+
+    directory = Path(directory)
+    run = io.load_run(directory)
+    problem = run.problem
+    if not problem.has_solution:
+        raise ValueError(f"problem {problem.name!r} has no exact or reference solution to evaluate against")
+    points, reference = problem.evaluation_data(run.config.eval_resolution)
+    predicted = run.predict(points).reshape(reference.shape)
+    diff = predicted - reference
+    evaluation = {
+        "rel_l2": float(np.linalg.norm(diff) / np.linalg.norm(reference)),
+        "rel_l2_per_field": {
+            f: float(np.linalg.norm(diff[:, k]) / np.linalg.norm(reference[:, k])) for k, f in enumerate(problem.fields)
+        },
+        "max_abs_error_per_field": {f: float(np.max(np.abs(diff[:, k]))) for k, f in enumerate(problem.fields)},
+        "n_points": int(len(points)),
+        "rel_l2_at_training": run.metrics.get("rel_l2"),
+        "evaluated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    metrics = dict(run.metrics)
+    metrics["rel_l2"] = evaluation["rel_l2"]
+    metrics["rel_l2_per_field"] = evaluation["rel_l2_per_field"]
+    metrics["evaluation"] = evaluation
+    io.write_json(directory / io.METRICS_FILE, metrics)
+    return evaluation
+
+
+def cmd_evaluate(args) -> int:
+    import problems
+
+    from pinn import io
+
+    directory = Path(args.directory)
+    evaluation = evaluate_run(directory)
+    run = io.load_run(directory)
+    figures = _write_figures(run, directory, problems.get(run.problem.name).derived)
+    stored = evaluation["rel_l2_at_training"]
+    print(f"{run.problem.name} ({run.model.activation.name}) in {directory}: {evaluation['n_points']} evaluation points")
+    print(f"  relative L2 error  {_fmt(evaluation['rel_l2'])}  (recorded at training: {_fmt(stored)})")
+    for field, value in evaluation["rel_l2_per_field"].items():
+        print(f"    {field}: relative L2 {_fmt(value)}, max |error| {_fmt(evaluation['max_abs_error_per_field'][field])}")
+    print(f"  wrote {directory / io.METRICS_FILE}" + (f" and {len(figures)} figures in {directory / io.FIGURES_DIR}" if figures else ""))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    import problems
+
+    from pinn import io
+
+    run = io.load_run(args.directory)
+    derived = problems.get(run.problem.name).derived
+    columns = io.output_columns(run, derived, args.fields)
+    points = io.read_points(args.points, run.problem.domain.dim, run.problem.coordinates)
+    outside = int((~run.problem.domain.contains(points, tol=1e-6)).sum())
+    if outside:
+        print(
+            f"pinn: warning: {outside} of {len(points)} points lie outside the domain of {run.problem.name!r}; "
+            f"values there are extrapolations",
+            file=sys.stderr,
+        )
+    values = io.predict_columns(run, points, columns, derived)
+    io.write_array(args.out, values, columns)
+    print(f"wrote {args.out}: {values.shape[0]} points x {values.shape[1]} columns ({', '.join(columns)})")
+    return 0
+
+
+def cmd_activations(args) -> int:
+    try:
+        from pinn.curvature import activation_table, format_activation_table
+    except ImportError:
+        raise ValueError("the activation table is not available in this version of pinn") from None
+    print(format_activation_table(activation_table()))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    import problems
+
+    from pinn.activations import get_activation
+
+    try:
+        from pinn.compare import compare_activations
+    except ImportError:
+        raise ValueError("pinn compare is not available in this version of pinn") from None
+    spec = problems.get(args.name)
+    activations = [get_activation(a).name for a in args.activations]
+    seeds = tuple(range(args.seed, args.seed + args.seeds))
+    out = Path(args.out) if args.out else Path("runs") / f"compare-{spec.name}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+    report = compare_activations(
+        spec.name,
+        activations,
+        steps=args.steps,
+        lbfgs_steps=args.lbfgs_steps,
+        seeds=seeds,
+        out=out,
+        progress=sys.stdout.isatty(),
+    )
+    _print_compare(report, out)
+    return 0
+
+
+def _print_compare(report, out: Path) -> None:
+    rows = report.get("activations") if isinstance(report, Mapping) else None
+    if isinstance(rows, Mapping):
+        print(f"{'activation':<12} {'rel L2':>10}")
+        for name, row in rows.items():
+            rel = row.get("rel_l2") if isinstance(row, Mapping) else None
+            if isinstance(rel, Mapping):
+                rel = rel.get("mean", rel.get("median"))
+            print(f"{name:<12} {_fmt(rel):>10}")
+    print(f"wrote {out / 'compare.json'} and {out / 'compare.png'}")
+
+
+# -- the parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pinn",
+        description="Physics-informed neural networks in JAX: solve bundled PDEs, inspect and reuse runs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("list", help="list the bundled problems", description="List the bundled problems.")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "solve",
+        help="train a network on a bundled problem",
+        description="Train a network on a bundled problem and write metrics, config, history, parameters "
+        "and figures to --out (default runs/NAME-<time>). Flags override the config file, which overrides "
+        "the problem's defaults.",
+    )
+    p.add_argument("name", nargs="?", help="problem name (see 'pinn list'); optional with --config")
+    p.add_argument("--config", metavar="FILE", help="TOML or JSON file with the keys of a run's config.json")
+    p.add_argument("--activation", metavar="A", help="activation (see 'pinn activations'), e.g. tanh, swish, relu")
+    p.add_argument("--width", type=_positive_int, metavar="W", help="neurons per hidden layer")
+    p.add_argument("--depth", type=_positive_int, metavar="D", help="number of hidden layers")
+    p.add_argument("--points", type=_positive_int, metavar="N", help="collocation points for the PDE residual")
+    p.add_argument("--steps", type=_non_negative_int, metavar="N", help="Adam steps")
+    p.add_argument("--lbfgs-steps", type=_non_negative_int, metavar="N", help="L-BFGS steps after Adam")
+    p.add_argument("--lr", type=_positive_float, metavar="X", help="Adam learning rate")
+    p.add_argument("--seed", type=_non_negative_int, metavar="S", help="seed of the network and the points")
+    dtype = p.add_mutually_exclusive_group()
+    dtype.add_argument("--float64", action="store_true", help="train in double precision")
+    dtype.add_argument("--float32", action="store_true", help="train in single precision")
+    p.add_argument("--derivatives", metavar="ENGINE", help="second derivatives by 'hessian' (jax.hessian) or 'forward'")
+    p.add_argument("--out", metavar="DIR", help="output folder (default runs/NAME-<time>)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out DIR from its last checkpoint")
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="recompute a run's errors and figures",
+        description="Reload a run, recompute its errors from fresh predictions, rewrite metrics.json and the figures.",
+    )
+    p.add_argument("directory", metavar="DIR", help="a run folder written by 'pinn solve'")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "predict",
+        help="evaluate a trained run at your points",
+        description="Evaluate a trained run at points read from a .npy or .csv file of shape (n, d), columns in "
+        "the problem's coordinate order (space, then time). The output has the problem's fields, then any "
+        "derived quantities named by --fields (e.g. stresses for elasticity); .csv output has a header row.",
+    )
+    p.add_argument("directory", metavar="DIR", help="a run folder written by 'pinn solve'")
+    p.add_argument("--points", required=True, metavar="IN", help="input points, .npy or .csv, shape (n, d)")
+    p.add_argument("--out", required=True, metavar="OUT", help="output values, .npy or .csv")
+    p.add_argument("--fields", type=_names, metavar="A,B", help="derived quantities to add (e.g. sigma_xx,sigma_yy)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "activations", help="the activation table", description="Smoothness and derivatives of every activation."
+    )
+    p.set_defaults(func=cmd_activations)
+
+    p = sub.add_parser(
+        "compare",
+        help="compare activations on one problem",
+        description="Train the same network on the same points with each activation; write compare.json and compare.png.",
+    )
+    p.add_argument("name", help="problem name (see 'pinn list')")
+    p.add_argument("--activations", type=_names, default=["relu", "tanh", "swish", "gelu"], metavar="A,B,...")
+    p.add_argument("--steps", type=_non_negative_int, metavar="N", help="Adam steps (default: the problem's)")
+    p.add_argument("--lbfgs-steps", type=_non_negative_int, metavar="N", help="L-BFGS steps (default: the problem's)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, metavar="S", help="first seed (default 0)")
+    p.add_argument("--seeds", type=_positive_int, default=1, metavar="K", help="number of seeds (default 1)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default runs/compare-NAME-<time>)")
+    p.set_defaults(func=cmd_compare)
+    return parser
+
+
+def _error_message(err: BaseException) -> str:
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    if isinstance(err, OSError) and err.filename and err.strerror:
+        return f"{err.filename}: {err.strerror}"
+    return str(err) or type(err).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``pinn`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    try:
+        with _warnings_as_lines():
+            return args.func(args)
+    except (ValueError, KeyError, OSError) as err:
+        if os.environ.get("PINN_DEBUG"):
+            raise
+        message = " ".join(_error_message(err).split())  # one line
+        print(f"pinn: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pinn: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
