@@ -305,7 +305,14 @@ def save_result(result: Result, directory, *, key=None) -> Path:
 def _problem_from_registry(name: str, params: Mapping):
     import problems  # the registry of bundled problems; imported here, never by the core
 
-    return problems.get(name).problem(**dict(params))
+    try:
+        spec = problems.get(name)
+    except ValueError as err:
+        raise ValueError(f"{err}. A run of your own problem reloads with load_run(directory, problem=...)") from None
+    try:
+        return spec.problem(**dict(params))
+    except TypeError as err:
+        raise ValueError(f"cannot rebuild problem {name!r} with parameters {dict(params)}: {err}") from None
 
 
 def load_run(directory, problem=None) -> Result:
