@@ -43,6 +43,8 @@ local and of order <= 2.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -53,12 +55,25 @@ import numpy as np
 from pinn.activations import Activation, activation_names, get_activation
 from pinn.nn import DTYPES, MLP, pure_apply
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 QUANTILES: tuple[float, ...] = (0.0, 0.01, 0.1, 0.5, 0.9, 0.99, 1.0)
 _SAMPLE_RANGE = (-10.0, 10.0)
 
 
 class CurvatureWarning(UserWarning):
     """A C0 (piecewise linear) network is asked to satisfy a second-order PDE."""
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside the pinn package.
+
+    So the warning names the user's line (their ``pinn.solve(...)``) however deep in
+    pinn it is raised (``warnings.warn(skip_file_prefixes=...)`` needs Python 3.12).
+    """
+    frame, level = sys._getframe(1), 1  # 1: the caller of this helper, i.e. the warn site
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def warn_if_curvature_blind(problem, activation: str | Activation) -> bool:
@@ -79,7 +94,7 @@ def warn_if_curvature_blind(problem, activation: str | Activation) -> bool:
         f"the weights and the PINN cannot fit the PDE. Training goes on as a baseline; use a smooth "
         f"activation (tanh, swish, gelu, sin, softplus, mish) to solve it.",
         CurvatureWarning,
-        stacklevel=3,
+        stacklevel=_caller_stacklevel(),
     )
     return True
 
