@@ -384,6 +384,14 @@ def _check_suffix(path: Path, what: str) -> str:
     return suffix
 
 
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_points(path, dim: int, coordinates: Sequence[str] = ()) -> np.ndarray:
     """Read an (n, dim) array of points from ``.npy`` or ``.csv`` (a header row is skipped)."""
     path = Path(path)
@@ -397,7 +405,7 @@ def read_points(path, dim: int, coordinates: Sequence[str] = ()) -> np.ndarray:
             raise ValueError(f"points file {path} is not a numeric .npy array: {err}") from None
     else:
         text = path.read_text(encoding="utf-8").strip().splitlines()
-        if text and any(c.isalpha() and c not in "eE" for c in text[0].replace("nan", "").replace("inf", "")):
+        if text and all(not _is_float(cell) for cell in text[0].split(",")):
             text = text[1:]  # a header row of column names
         try:
             points = np.array([[float(v) for v in line.split(",")] for line in text if line.strip()])

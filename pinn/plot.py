@@ -267,7 +267,7 @@ def _static_2d(problem) -> bool:
     return not problem.time_dependent and problem.domain.dim == 2
 
 
-def stress_figure(result, derived: Mapping | None, name: str | None = None) -> Figure | None:
+def stress_figure(result, derived: Mapping | None, name: str | None = None, resolution: int = MAP_RESOLUTION) -> Figure | None:
     """One derived quantity (by default the first, e.g. σ_xx): predicted, exact and error maps."""
     from pinn.io import predict_columns
 
@@ -275,7 +275,7 @@ def stress_figure(result, derived: Mapping | None, name: str | None = None) -> F
     if not derived or not _static_2d(problem):
         return None
     name = name or next(iter(derived))
-    sl = slices(problem)[0]
+    sl = slices(problem, resolution)[0]
     inside = sl.points[sl.inside]
     predicted = _on_slice(sl, predict_columns(result, inside, [name], derived)[:, 0])
     exact = None
@@ -358,19 +358,20 @@ def deformed_figure(result, n_lines: int = 15, n_along: int = 200) -> Figure | N
     return fig
 
 
-def plot_result(result, directory, *, derived: Mapping | None = None) -> list[Path]:
+def plot_result(result, directory, *, derived: Mapping | None = None, resolution: int = MAP_RESOLUTION) -> list[Path]:
     """Write every figure that applies to ``result`` into ``directory``; returns the paths.
 
     ``derived`` maps names to ``fn(u, x, **params)`` (a bundled problem's
-    ``problems.get(name).derived``); it adds ``stress.png``.
+    ``problems.get(name).derived``); it adds ``stress.png``. ``resolution`` is the
+    number of grid points per axis of the maps.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     figures = {
-        "solution": solution_figure(result),
+        "solution": solution_figure(result, resolution),
         "slices": slices_figure(result),
         "loss": loss_figure(result) if result.history else None,
-        "stress": stress_figure(result, derived),
+        "stress": stress_figure(result, derived, resolution=resolution),
         "deformed": deformed_figure(result) if derived else None,
     }
     paths = []
