@@ -129,6 +129,8 @@ def compare_activations(
     problem = spec.problem()
     if field is not None and field not in problem.fields:
         raise ValueError(f"unknown field {field!r}; fields of {problem_name!r}: {', '.join(problem.fields)}")
+    if out is not None and problem.domain.dim < 2:
+        raise ValueError(f"the comparison figure needs a domain of at least 2 coordinates; {problem_name!r} has 1")
     config = spec.config(**settings)  # validates the training settings once, up front
     model_settings, _ = spec.split_settings(settings)
     points = sample_points(problem, n_points, seed=10_000)
@@ -352,7 +354,7 @@ def comparison_figure(problem, results: dict, report: dict, *, field: str | None
             ax.set_ylabel(coords[1])
     for ax in fig.axes:
         if ax.get_xlabel() == coords[0]:
-            ax.axhline(Y[row, 0], color="white", lw=0.6, ls=":")
+            ax.axhline(Y[row, 0], color="0.5", lw=0.8, ls=":")
 
     # Bottom row: every activation along the middle line, against the exact solution.
     at = f"{coords[1]} = {Y[row, 0]:.3g}" + (f", {fixed}" if fixed else "")
