@@ -607,6 +607,7 @@ class _Trainer:
 
     def _run_adam(self, state: _State) -> _State:
         c = self.config
+        scale_value, scale = None, None
         while state.phase == "adam":
             if state.step >= c.steps:
                 state = self._end_adam(state)
@@ -616,9 +617,9 @@ class _Trainer:
             if c.resample_every and step and step % c.resample_every == 0 and step // c.resample_every != round_:
                 round_ = step // c.resample_every
                 batch = self._batch(round_)
-            params, opt_state = self.adam_step(
-                state.params, state.opt_state, batch, jnp.asarray(state.lr_scale, self.dtype)
-            )
+            if state.lr_scale != scale_value:  # a device scalar only when the scale changes
+                scale_value, scale = state.lr_scale, jnp.asarray(state.lr_scale, self.dtype)
+            params, opt_state = self.adam_step(state.params, state.opt_state, batch, scale)
             state = dataclasses.replace(state, step=step + 1, params=params, opt_state=opt_state, batch=batch, round=round_)
             phase_end = state.step == c.steps
             if not self._is_check(state.global_step, phase_end):

@@ -84,10 +84,15 @@ def test_per_term_weights_apply_to_the_total(run):
     assert result.metrics["final_total_loss"] == pytest.approx(final["pde"] + 10.0 * final["dirichlet"], rel=1e-5)
 
 
-def test_weights_change_the_training():
+def test_weights_change_the_training(tmp_path):
     problem = make_problem()
     config = FAST.replace(steps=20, eval_every=0, log_every=20)
-    a = pinn.solve(problem, pinn.MLP.for_problem(problem, (8,), "tanh", key=0), config)
+    # (with checkpoint_every=0 a checkpoint is written only at the end)
+    a = pinn.solve(
+        problem, pinn.MLP.for_problem(problem, (8,), "tanh", key=0), config.replace(checkpoint_every=0),
+        checkpoint_dir=tmp_path,
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt-000000020.npz"]
     b = pinn.solve(problem, pinn.MLP.for_problem(problem, (8,), "tanh", key=0), config.replace(weights={}))
     assert a.history["loss"][-1] != b.history["loss"][-1]
     np.testing.assert_allclose(b.history["loss"], b.history["loss_pde"] + b.history["loss_dirichlet"], rtol=1e-6)
