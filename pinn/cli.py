@@ -499,6 +499,8 @@ def cmd_predict(args) -> int:
 
     from pinn import io
 
+    for path, what in ((args.points, "points file"), (args.out, "output file")):
+        io.check_array_suffix(Path(path), what)  # before loading anything
     run = io.load_run(args.directory)
     derived = problems.get(run.problem.name).derived
     columns = io.output_columns(run, derived, args.fields)
@@ -521,7 +523,10 @@ def cmd_activations(args) -> int:
         from pinn.curvature import activation_table, format_activation_table
     except ImportError:
         raise ValueError("the activation table is not available in this version of pinn") from None
-    print(format_activation_table(activation_table()))
+    from pinn.activations import get_activation
+
+    names = [get_activation(name).name for name in args.names] if args.names else None  # a typo lists the valid names
+    print(format_activation_table(activation_table(names)))
     return 0
 
 
@@ -621,8 +626,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser(
-        "activations", help="the activation table", description="Smoothness and derivatives of every activation."
+        "activations",
+        help="the activation table",
+        description="Smoothness class, φ(0), φ'(0), max |φ'| and continuity of φ'' of every activation (or of those named).",
     )
+    p.add_argument("names", nargs="*", metavar="NAME", help="activations to show (default: all)")
     p.set_defaults(func=cmd_activations)
 
     p = sub.add_parser(

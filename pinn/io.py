@@ -377,7 +377,7 @@ def load_run(directory, problem=None) -> Result:
 ARRAY_SUFFIXES = (".npy", ".csv")
 
 
-def _check_suffix(path: Path, what: str) -> str:
+def check_array_suffix(path: Path, what: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in ARRAY_SUFFIXES:
         raise ValueError(f"{what} {path} must end in {' or '.join(ARRAY_SUFFIXES)}, got {suffix or 'no suffix'!r}")
@@ -395,7 +395,7 @@ def _is_float(text: str) -> bool:
 def read_points(path, dim: int, coordinates: Sequence[str] = ()) -> np.ndarray:
     """Read an (n, dim) array of points from ``.npy`` or ``.csv`` (a header row is skipped)."""
     path = Path(path)
-    suffix = _check_suffix(path, "points file")
+    suffix = check_array_suffix(path, "points file")
     if not path.is_file():
         raise FileNotFoundError(f"points file {path} not found")
     if suffix == ".npy":
@@ -430,7 +430,7 @@ def read_points(path, dim: int, coordinates: Sequence[str] = ()) -> np.ndarray:
 def write_array(path, values: np.ndarray, columns: Sequence[str]) -> Path:
     """Write (n, k) ``values`` as ``.npy`` or as ``.csv`` with a header of ``columns``."""
     path = Path(path)
-    suffix = _check_suffix(path, "output file")
+    suffix = check_array_suffix(path, "output file")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"output folder {path.parent} does not exist")
     values = np.asarray(values, dtype=np.float64)
