@@ -83,7 +83,7 @@ def _reference(nu: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return points, values
 
 
-def build(nu: float = NU, shock_width: float = 0.1, shock_start: float = 0.2, shock_points: int = 2000) -> pinn.Problem:
+def build(nu: float = NU, shock_width: float = 0.1, shock_start: float = 0.2, shock_points: int = 1500) -> pinn.Problem:
     domain = pinn.Interval(-1.0, 1.0) * pinn.TimeInterval(0.0, 1.0)
     points, values = _reference(float(nu), burgers_reference.DEFAULT_NODES)
     conditions = [
@@ -120,13 +120,13 @@ SPEC = register(
         build=build,
         summary="u_t + u u_x = (0.01/π) u_xx on [-1,1] × [0,1], u(x,0) = -sin πx (shock at x = 0)",
         target=6.7e-4,
-        model={"hidden": (32,) * 6, "activation": "tanh", "dtype": "float64"},
+        model={"hidden": (20,) * 8, "activation": "tanh", "dtype": "float64"},
         train={
-            "steps": 3000,
-            "lbfgs_steps": 3000,
+            "steps": 2000,
+            "lbfgs_steps": 4000,
             "lr": 2e-3,
-            "n_interior": 6000,
-            "n_boundary": 300,
+            "n_interior": 5000,
+            "n_boundary": 200,
             "resample_every": 500,
             "derivatives": "forward",
         },

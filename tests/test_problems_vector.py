@@ -319,6 +319,7 @@ def test_short_elasticity_solve_lowers_the_error(name):
     before, after = _initial_and_trained_error(
         name, problem, (16, 16), steps=300, lbfgs_steps=0, lr=1e-2, n_interior=256, n_boundary=48
     )
+    # measured: plate 1.33 -> 0.56, beam 3.32 -> 0.66, cylinder 3.47 -> 1.16
     assert after < 0.5 * before, (before, after)
 
 
@@ -328,4 +329,4 @@ def test_short_burgers_solve_lowers_the_error():
     before, after = _initial_and_trained_error(
         "burgers", problem, (16, 16), steps=300, lbfgs_steps=0, lr=1e-2, n_interior=256, n_boundary=48, resample_every=0
     )
-    assert after < 0.6 * before, (before, after)
+    assert after < 0.6 * before, (before, after)  # measured: 1.56 -> 0.65
