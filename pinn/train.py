@@ -346,6 +346,42 @@ def fingerprint(problem: Problem, model: MLP, config: TrainConfig) -> dict:
     return json.loads(json.dumps(data))
 
 
+def _newest_compatible(directory, current: dict):
+    """``(step, path, meta, skipped)`` of the newest readable checkpoint in ``directory``.
+
+    Unreadable files (a write cut short) are skipped for older ones; a readable
+    checkpoint written for another problem, network or configuration is refused with a
+    ValueError naming every difference.
+    """
+    skipped = []
+    for step, path in reversed(ckpt.list_checkpoints(directory)):
+        if not ckpt.readable(path):
+            skipped.append(path.name)
+            continue
+        meta = ckpt.read_meta(path)
+        if meta.get("format") != CHECKPOINT_FORMAT or "fingerprint" not in meta:
+            raise ValueError(f"{path} is not a pinn training checkpoint (format {meta.get('format')!r})")
+        differences = ckpt.fingerprint_differences(meta["fingerprint"], current)
+        if differences:
+            raise ValueError(
+                f"checkpoint {path} was written for a different run and cannot be resumed: " + "; ".join(differences)
+            )
+        return step, path, meta, skipped
+    raise ValueError(f"no complete checkpoint to resume from in {str(directory)!r} (unreadable: {', '.join(skipped)})")
+
+
+def check_resumable(problem: Problem, model: MLP, config: TrainConfig, checkpoint_dir) -> int:
+    """Check, without training or writing anything, that ``solve(..., checkpoint_dir=..., resume=True)``
+    would accept ``checkpoint_dir``; returns the step it would resume from.
+
+    Raises the ValueError :func:`solve` would raise (no checkpoint, unreadable files
+    only, a checkpoint of another problem, network or configuration). A command line
+    calls it before it writes anything of its own into the run folder.
+    """
+    directory = ckpt.check_checkpoint_dir(checkpoint_dir, resume=True)
+    return _newest_compatible(directory, fingerprint(problem, model, config))[0]
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python and of the packages a run's numbers depend on."""
     from importlib import metadata
@@ -469,42 +505,26 @@ class _Trainer:
         before it.
         """
         ckpt.remove_partial_writes(self.checkpoint_dir)
-        skipped = []
-        for step, path in reversed(ckpt.list_checkpoints(self.checkpoint_dir)):
-            if not ckpt.readable(path):
-                skipped.append(path.name)
-                continue
-            meta = ckpt.read_meta(path)
-            if meta.get("format") != CHECKPOINT_FORMAT or "fingerprint" not in meta:
-                raise ValueError(f"{path} is not a pinn training checkpoint (format {meta.get('format')!r})")
-            differences = ckpt.fingerprint_differences(meta["fingerprint"], self.fingerprint)
-            if differences:
-                raise ValueError(
-                    f"checkpoint {path} was written for a different run and cannot be resumed: " + "; ".join(differences)
-                )
-            template = self._template(meta["phase"])
-            tree, meta = ckpt.load_pytree(path, template)
-            tree = jax.tree.map(_like, template, tree)
-            events = tuple(meta["events"])
-            note = f"resumed at step {step} from {path.name}"
-            if skipped:
-                note += f" (skipped unreadable {', '.join(skipped)})"
-            return _State(
-                phase=meta["phase"],
-                step=meta["step"],
-                params=tree["params"],
-                opt_state=tree["opt_state"],
-                batch=tree["batch"],
-                round=meta["round"],
-                lr_scale=meta["lr_scale"],
-                adam_steps=meta["adam_steps"],
-                nonfinite=meta["nonfinite"],
-                rows=tuple(meta["rows"]),
-                events=events + (note,),
-                train_seconds=meta["train_seconds"],
-            )
-        raise ValueError(
-            f"no complete checkpoint to resume from in {str(self.checkpoint_dir)!r} (unreadable: {', '.join(skipped)})"
+        step, path, meta, skipped = _newest_compatible(self.checkpoint_dir, self.fingerprint)
+        template = self._template(meta["phase"])
+        tree, meta = ckpt.load_pytree(path, template)
+        tree = jax.tree.map(_like, template, tree)
+        note = f"resumed at step {step} from {path.name}"
+        if skipped:
+            note += f" (skipped unreadable {', '.join(skipped)})"
+        return _State(
+            phase=meta["phase"],
+            step=meta["step"],
+            params=tree["params"],
+            opt_state=tree["opt_state"],
+            batch=tree["batch"],
+            round=meta["round"],
+            lr_scale=meta["lr_scale"],
+            adam_steps=meta["adam_steps"],
+            nonfinite=meta["nonfinite"],
+            rows=tuple(meta["rows"]),
+            events=tuple(meta["events"]) + (note,),
+            train_seconds=meta["train_seconds"],
         )
 
     def _write_checkpoint(self, state: _State) -> None:

@@ -330,3 +330,16 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_bits(tmp_path):
     resumed = pinn.solve(problem, build_model(problem), config, checkpoint_dir=folder, resume=True)
     reference = pinn.solve(problem, build_model(problem), config)
     assert_same_run(reference, resumed)
+
+
+def test_check_resumable_answers_without_writing(straight, tmp_path):
+    _, directory = straight
+    folder = copy_checkpoints(directory, tmp_path / "run", [10, 20])
+    problem = build_problem()
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir())
+    assert pinn.train.check_resumable(problem, build_model(problem), CONFIG, folder) == 20
+    with pytest.raises(ValueError, match=r"config\.lr is 0\.005 in the checkpoint but 0\.01 now"):
+        pinn.train.check_resumable(problem, build_model(problem), CONFIG.replace(lr=1e-2), folder)
+    with pytest.raises(ValueError, match=r"holds no checkpoint to resume from"):
+        pinn.train.check_resumable(problem, build_model(problem), CONFIG, tmp_path / "nothing")
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()) == before
