@@ -59,6 +59,6 @@ SPEC = register(
         summary="u_t = 0.4 u_xx on [0,1] x [0,1], u(0,t) = u(1,t) = 0, u(x,0) = sin πx",
         target=1e-4,
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
-        train={"steps": 2000, "lbfgs_steps": 1000, "lr": 1e-3, "n_interior": 1000, "n_boundary": 256, "derivatives": "forward"},
+        train={"steps": 2000, "lbfgs_steps": 4000, "lr": 3e-3, "n_interior": 2000, "n_boundary": 256, "derivatives": "forward"},
     )
 )

@@ -77,6 +77,6 @@ SPEC = register(
         summary="u_t = 0.1 Δu on the unit disk x [0,1], u = 0 on r = 1, u(·,0) = J0(k r)",
         target=1e-3,
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
-        train={"steps": 2000, "lbfgs_steps": 1000, "lr": 1e-3, "n_interior": 1000, "n_boundary": 256, "derivatives": "forward"},
+        train={"steps": 2000, "lbfgs_steps": 2000, "lr": 3e-3, "n_interior": 2000, "n_boundary": 256, "derivatives": "forward"},
     )
 )
