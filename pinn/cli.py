@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import inspect
 import json
@@ -352,6 +353,20 @@ def print_summary(result, directory: Path, target: float | None, figures: Sequen
         print(f"                     {' '.join(str(p.relative_to(directory)) for p in figures)}")
 
 
+def _remove_unstarted(out: Path) -> None:
+    """Remove the settings written for a run that failed before any checkpoint or result."""
+    from pinn import io
+
+    checkpoints = out / io.CHECKPOINTS_DIR
+    if checkpoints.is_dir() and any(checkpoints.iterdir()):
+        return
+    for name in (io.CONFIG_FILE, io.MODEL_FILE):
+        (out / name).unlink(missing_ok=True)
+    for folder in (checkpoints, out):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty
+
+
 def _write_figures(result, directory: Path, derived) -> list[Path]:
     from pinn import io, plot
 
@@ -420,6 +435,7 @@ def cmd_solve(args) -> int:
         if not out.is_dir() or not (io.is_run_directory(out) or (out / io.CHECKPOINTS_DIR).is_dir()):
             raise ValueError(f"nothing to resume in {out}: it holds no run")
     io.check_run_directory(out, allow_existing_run=args.resume)
+    fresh = not out.exists()
     # config.json first: a run killed at any moment is still a run folder that --resume finds.
     io.write_run_settings(out, problem, model, config, key)
     kwargs = {"checkpoint_dir": out / io.CHECKPOINTS_DIR, "resume": args.resume} if resumable else {}
@@ -431,6 +447,10 @@ def cmd_solve(args) -> int:
         hint = f"; continue it with: pinn solve {spec.name} --out {out} --resume" if resumable else ""
         print(f"pinn: interrupted before the run could be saved{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception:
+        if fresh:
+            _remove_unstarted(out)  # refused before its first step: leave no half-made run behind
+        raise
     io.save_result(result, out, key=key)
     figures = _write_figures(result, out, spec.derived)
     print_summary(result, out, spec.target, figures)
@@ -444,8 +464,11 @@ def cmd_solve(args) -> int:
     return 0
 
 
-def evaluate_run(directory) -> dict:
-    """Reload a run, recompute its errors from fresh predictions, rewrite metrics.json; returns the evaluation."""
+def evaluate_run(directory):
+    """Reload a run, recompute its errors from fresh predictions and rewrite metrics.json.
+
+    Returns ``(run, evaluation)``: the reloaded :class:`pinn.Result` and the numbers.
+    """
     import numpy as np
 
     from pinn import io
@@ -465,15 +488,17 @@ def evaluate_run(directory) -> dict:
         },
         "max_abs_error_per_field": {f: float(np.max(np.abs(diff[:, k]))) for k, f in enumerate(problem.fields)},
         "n_points": int(len(points)),
-        "rel_l2_at_training": run.metrics.get("rel_l2"),
+        "rel_l2_at_training": run.metrics.get("rel_l2_at_training", run.metrics.get("rel_l2")),
         "evaluated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     metrics = dict(run.metrics)
+    metrics["rel_l2_at_training"] = evaluation["rel_l2_at_training"]
     metrics["rel_l2"] = evaluation["rel_l2"]
     metrics["rel_l2_per_field"] = evaluation["rel_l2_per_field"]
     metrics["evaluation"] = evaluation
     io.write_json(directory / io.METRICS_FILE, metrics)
-    return evaluation
+    run = dataclasses.replace(run, metrics=metrics)
+    return run, evaluation
 
 
 def cmd_evaluate(args) -> int:
@@ -482,8 +507,7 @@ def cmd_evaluate(args) -> int:
     from pinn import io
 
     directory = Path(args.directory)
-    evaluation = evaluate_run(directory)
-    run = io.load_run(directory)
+    run, evaluation = evaluate_run(directory)
     figures = _write_figures(run, directory, problems.get(run.problem.name).derived)
     stored = evaluation["rel_l2_at_training"]
     print(f"{run.problem.name} ({run.model.activation.name}) in {directory}: {evaluation['n_points']} evaluation points")
@@ -557,14 +581,25 @@ def cmd_compare(args) -> int:
 
 
 def _print_compare(report, out: Path) -> None:
-    rows = report.get("activations") if isinstance(report, Mapping) else None
-    if isinstance(rows, Mapping):
-        print(f"{'activation':<12} {'rel L2':>10}")
-        for name, row in rows.items():
-            rel = row.get("rel_l2") if isinstance(row, Mapping) else None
-            if isinstance(rel, Mapping):
-                rel = rel.get("mean", rel.get("median"))
-            print(f"{name:<12} {_fmt(rel):>10}")
+    runs = report.get("runs", {}) if isinstance(report, Mapping) else {}
+    ratios = (report.get("summary") or {}).get("ratio_to_best_smooth") or {}
+    if runs:
+        print(f"{report.get('problem', '')}: {len(report.get('seeds', []))} seed(s) per activation")
+        print(f"  {'activation':<16}{'class':<7}{'rel L2 (mean)':>14}{'x best smooth':>15}{'Hessian = 0':>13}{'train s':>9}")
+        for name, row in runs.items():
+            rel = (row.get("rel_l2") or {}).get("mean")
+            zero = (row.get("curvature_summary") or {}).get("hessian_zero_fraction")
+            seconds = (row.get("train_seconds") or {}).get("mean")
+            ratio = ratios.get(name)
+            print(
+                f"  {name:<16}{row.get('smoothness', ''):<7}{_fmt(rel):>14}"
+                f"{(f'{ratio:.3g}' if isinstance(ratio, (int, float)) else 'n/a'):>15}"
+                f"{(f'{100 * zero:.0f}%' if isinstance(zero, (int, float)) else 'n/a'):>13}"
+                f"{(f'{seconds:.1f}' if isinstance(seconds, (int, float)) else 'n/a'):>9}"
+            )
+        best = (report.get("summary") or {}).get("best_smooth")
+        if best:
+            print(f"  best smooth activation: {best}")
     print(f"wrote {out / 'compare.json'} and {out / 'compare.png'}")
 
 

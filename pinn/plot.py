@@ -93,12 +93,30 @@ def _exact_values(problem, points: np.ndarray) -> np.ndarray | None:
         with jax.enable_x64(True):
             values = np.asarray(jax.vmap(problem.exact)(jnp.asarray(points, dtype=jnp.float64)))
         return values.reshape(len(points), -1)
-    if problem.reference is not None and problem.domain.dim == 2:
-        from scipy.interpolate import griddata
-
-        ref = problem.reference
-        return np.stack([griddata(ref.points, ref.values[:, k], points, method="linear") for k in range(ref.values.shape[1])], 1)
+    if problem.reference is not None:
+        return _interpolate_reference(problem.reference, points)
     return None
+
+
+def _interpolate_reference(reference, points: np.ndarray) -> np.ndarray:
+    """Tabulated reference values at ``points``: multilinear on a tensor grid, else the nearest point.
+
+    (Delaunay-based interpolation is avoided: on a regular grid its triangulation is
+    degenerate and takes minutes.) NaN outside the tabulated box.
+    """
+    from scipy.interpolate import RegularGridInterpolator
+    from scipy.spatial import cKDTree
+
+    ref_points, values = reference.points, reference.values
+    axes = [np.unique(ref_points[:, k]) for k in range(ref_points.shape[1])]
+    if int(np.prod([len(a) for a in axes])) == len(ref_points) and all(len(a) > 1 for a in axes):
+        index = tuple(np.searchsorted(a, ref_points[:, k]) for k, a in enumerate(axes))
+        table = np.full([len(a) for a in axes] + [values.shape[1]], np.nan)
+        table[index] = values
+        interpolate = RegularGridInterpolator(axes, table, bounds_error=False, fill_value=np.nan)
+        return interpolate(points)
+    _, nearest = cKDTree(ref_points).query(points)
+    return values[nearest]
 
 
 def _on_slice(sl: _Slice, values: np.ndarray) -> np.ndarray:
@@ -155,6 +173,7 @@ def solution_figure(result, resolution: int = MAP_RESOLUTION) -> Figure:
         for k in range(problem.n_fields):
             rows.append((k, sl, predicted[..., k], None if exact is None else exact[..., k]))
     has_exact = rows[0][3] is not None
+    kind = "exact" if problem.exact is not None else "reference"
     ncols = 3 if has_exact else 1
     fig = Figure(figsize=(4.4 * ncols, 3.5 * len(rows) + 0.6), dpi=DPI, layout="constrained")
     axes = fig.subplots(len(rows), ncols, squeeze=False)
@@ -164,7 +183,7 @@ def solution_figure(result, resolution: int = MAP_RESOLUTION) -> Figure:
         vmin, vmax = _limits(predicted, exact)
         _map(fig, axes[r, 0], sl, predicted, f"{field} predicted{where}", vmin=vmin, vmax=vmax)
         if has_exact:
-            _map(fig, axes[r, 1], sl, exact, f"{field} exact{where}", vmin=vmin, vmax=vmax)
+            _map(fig, axes[r, 1], sl, exact, f"{field} {kind}{where}", vmin=vmin, vmax=vmax)
             err = np.abs(predicted - exact)
             per_field = (result.metrics.get("rel_l2_per_field") or {}).get(field)
             tail = f", rel L2 {per_field:.2e}" if isinstance(per_field, float) and math.isfinite(per_field) else ""
@@ -206,6 +225,7 @@ def slices_figure(result, n_times: int = 4) -> Figure | None:
     fig = Figure(figsize=(10, 3.6 * m + 0.5), dpi=DPI, layout="constrained")
     axes = fig.subplots(m, 2, squeeze=False)
     colors = [f"C{i}" for i in range(n_times)]
+    kind = "exact" if problem.exact is not None else "reference"
     for t, color in zip(times, colors):
         points = np.column_stack([x, np.full_like(x, t)])
         predicted = result.predict(points).reshape(len(x), -1)
@@ -213,12 +233,12 @@ def slices_figure(result, n_times: int = 4) -> Figure | None:
         for k in range(m):
             axes[k, 0].plot(x, predicted[:, k], color=color, label=f"t = {t:.3g} predicted")
             if exact is not None:
-                axes[k, 0].plot(x, exact[:, k], "--", color="k", lw=0.8, label="exact" if t == times[0] else None)
+                axes[k, 0].plot(x, exact[:, k], "--", color="k", lw=0.8, label=kind if t == times[0] else None)
                 err = np.abs(predicted[:, k] - exact[:, k])
                 axes[k, 1].semilogy(x, np.where(err > 0, err, np.nan), color=color, label=f"t = {t:.3g}")
     for k, field in enumerate(problem.fields):
         axes[k, 0].set_xlabel(problem.coordinates[0]), axes[k, 0].set_ylabel(field)
-        axes[k, 0].set_title(f"{field} at several times (dashed: exact)", fontsize=9)
+        axes[k, 0].set_title(f"{field} at several times (dashed: {kind})", fontsize=9)
         axes[k, 0].legend(fontsize=7)
         axes[k, 1].set_xlabel(problem.coordinates[0]), axes[k, 1].set_ylabel(f"|error| of {field}")
         axes[k, 1].set_title(f"absolute error of {field}", fontsize=9)

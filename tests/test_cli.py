@@ -7,7 +7,9 @@ Bad input (one line ``pinn: error: ...``, exit status 2) is also covered case by
 in tests/test_errors.py; here are the cases that belong to files and runs.
 """
 
+import contextlib
 import dataclasses
+import io as io_
 import json
 import re
 
@@ -36,12 +38,19 @@ def one_error_line(err):
 
 
 @pytest.fixture(scope="module")
-def solved(tmp_path_factory):
-    """One tiny poisson2d run through the command line, shared by the module."""
+def solved_with_output(tmp_path_factory):
+    """One tiny poisson2d run through the command line, shared by the module: (folder, stdout, stderr)."""
     out = tmp_path_factory.mktemp("cli") / "run"
-    code = cli.main(["solve", "poisson2d", *TINY, "--out", str(out)])
-    assert code == 0
-    return out
+    stdout, stderr = io_.StringIO(), io_.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main(["solve", "poisson2d", *TINY, "--out", str(out)])
+    assert code == 0, stderr.getvalue()
+    return out, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def solved(solved_with_output):
+    return solved_with_output[0]
 
 
 def test_solve_writes_a_complete_run(solved):
@@ -64,14 +73,12 @@ def test_solve_writes_a_complete_run(solved):
     assert header[:3] == ["step", "phase", "loss"] and "loss_pde" in header and "rel_l2" in header
 
 
-def test_solve_prints_a_summary(tmp_path, capsys):
-    code, out, err = run(["solve", "poisson2d", "--steps", "2", "--lbfgs-steps", "0", "--width", "4", "--depth", "1",
-                          "--points", "16", "--out", tmp_path / "r"], capsys)
-    assert code == 0
-    assert re.search(r"poisson2d solved in [\d.]+ s: 2 Adam \+ 0 L-BFGS steps, 17 parameters, tanh, float64", out)
+def test_solve_prints_a_summary(solved_with_output):
+    folder, out, err = solved_with_output
+    assert re.search(r"poisson2d solved in [\d.]+ s: 10 Adam \+ 0 L-BFGS steps, 33 parameters, tanh, float64", out)
     assert re.search(r"relative L2 error  \d\.\d{3}e[+-]\d\d  \(target 1e-04: not reached\)", out)
-    assert "final loss terms   dirichlet" in out and "figures/solution.png" in out
-    assert err.strip().splitlines() == [f"pinn: solving poisson2d -> {tmp_path / 'r'}"]  # no bar: not a terminal
+    assert "final loss terms   dirichlet" in out and "figures/solution.png" in out and f"results in         {folder}/" in out
+    assert err.strip().splitlines() == [f"pinn: solving poisson2d -> {folder}"]  # no bar: not a terminal
 
 
 def test_evaluate_recomputes_the_error_from_predictions(solved, capsys):

@@ -152,3 +152,17 @@ def test_derived_quantity_and_deformed_shape(sector):
     scale = float(ax.get_title().split("x ")[-1])
     np.testing.assert_allclose(moved[ok] - base[ok], scale * u, rtol=1e-3, atol=1e-9)
     assert {"undeformed", "exact", "predicted"} <= {t.get_text() for t in ax.get_legend().get_texts()}
+
+
+def test_reference_tables_are_interpolated_without_triangulation():
+    x, t = np.linspace(-1, 1, 9), np.linspace(0, 0.5, 4)
+    grid = np.stack(np.meshgrid(x, t, indexing="ij"), -1).reshape(-1, 2)
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(grid))  # the table's row order does not matter
+    bilinear = lambda p: 1.0 + 2.0 * p[:, 0] - 3.0 * p[:, 1] + 0.5 * p[:, 0] * p[:, 1]  # noqa: E731
+    reference = pinn.Reference(grid[order], bilinear(grid[order]))
+    query = np.column_stack([rng.uniform(-1, 1, 50), rng.uniform(0, 0.5, 50)])
+    np.testing.assert_allclose(plot._interpolate_reference(reference, query)[:, 0], bilinear(query), rtol=1e-12)
+    assert np.isnan(plot._interpolate_reference(reference, np.array([[0.0, 0.9]]))).all()  # beyond the table
+    scattered = pinn.Reference(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(plot._interpolate_reference(scattered, np.array([[0.9, 0.1], [0.1, 0.8]]))[:, 0], [2.0, 3.0])
