@@ -295,8 +295,13 @@ def test_list_shows_every_bundled_problem(capsys):
         spec = problems.get(name)
         assert re.search(rf"^{name}$", out, re.M) and spec.summary in out
     assert "inputs (x, t) -> fields (u)" in out  # heat1d
-    assert re.search(r"default: 32x32x32 tanh float64, 2000 Adam \+ 1000 L-BFGS steps, 1000 points; target rel L2 1e-04",
-                     out)
+    model, train = problems.get("heat1d").split_settings({})
+    expected = (
+        f"default: {'x'.join(map(str, model['hidden']))} {model['activation']} {model['dtype']}, "
+        f"{train['steps']} Adam + {train['lbfgs_steps']} L-BFGS steps, {train['n_interior']} points; "
+        f"target rel L2 {problems.get('heat1d').target:.0e}"
+    )
+    assert expected in out
 
 
 def test_activations_prints_the_table(capsys):
