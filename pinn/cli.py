@@ -634,7 +634,13 @@ def build_parser() -> argparse.ArgumentParser:
     dtype = p.add_mutually_exclusive_group()
     dtype.add_argument("--float64", action="store_true", help="train in double precision")
     dtype.add_argument("--float32", action="store_true", help="train in single precision")
-    p.add_argument("--derivatives", metavar="ENGINE", help="second derivatives by 'hessian' (jax.hessian) or 'forward'")
+    from pinn.operators import DERIVATIVE_ENGINES
+
+    p.add_argument(
+        "--derivatives",
+        metavar="ENGINE",
+        help=f"how second derivatives are computed: {', '.join(DERIVATIVE_ENGINES)} ('hessian' is jax.hessian, the reference)",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/NAME-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out DIR from its last checkpoint")
     p.set_defaults(func=cmd_solve)
