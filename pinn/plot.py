@@ -10,7 +10,8 @@
 * ``loss.png`` -- every loss term and the error against the step, log scale;
 * ``stress.png`` -- where the problem defines derived quantities (elasticity's
   stresses): the first one predicted, exact and its error;
-* ``deformed.png`` -- 2D displacement problems: the deformed shape.
+* ``deformed.png`` -- static problems in the plane with two fields (displacements
+  (u_x, u_y), as in elasticity): the deformed shape.
 
 Figures are built on :class:`matplotlib.figure.Figure` objects and saved with the Agg
 renderer; pyplot and its global backend state are never touched.
@@ -392,7 +393,7 @@ def plot_result(result, directory, *, derived: Mapping | None = None, resolution
         "slices": slices_figure(result),
         "loss": loss_figure(result) if result.history else None,
         "stress": stress_figure(result, derived, resolution=resolution),
-        "deformed": deformed_figure(result) if derived else None,
+        "deformed": deformed_figure(result),
     }
     paths = []
     for name, fig in figures.items():

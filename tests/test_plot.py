@@ -110,6 +110,7 @@ def test_plot_result_writes_the_figures_that_apply(tmp_path, sector):
         ),
         "bar": (make_problem(pinn.Interval(0.0, 1.0), lambda x: x[0] ** 2), None, {"solution", "loss"}),
         "sector": (sector, DERIVED, {"solution", "loss", "stress", "deformed"}),
+        "sector_plain": (sector, None, {"solution", "loss", "deformed"}),
     }
     for name, (problem, derived, expected) in cases.items():
         paths = plot.plot_result(fake_result(problem), tmp_path / name, derived=derived, resolution=41)
