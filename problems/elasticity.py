@@ -28,12 +28,14 @@ trained field of a bundled problem into stresses::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
 
 import pinn
+from problems.registry import ProblemSpec
 
 
 def plane_strain_lame(E: float, nu: float) -> tuple[float, float]:
@@ -111,4 +113,33 @@ def stress_of(problem: pinn.Problem, u: Callable, points) -> jax.Array:
     """Stresses (σ_xx, σ_yy, σ_xy) of field ``u`` at ``points`` (n, 2): an array (n, 3)."""
     lam, mu = lame_of(problem)
     points = jnp.asarray(points)
-    return jnp.stack(jax.vmap(lambda x: jnp.stack(stress(u, x, lam, mu)))(points)).reshape(len(points), 3)
+    return jax.vmap(lambda x: jnp.stack(stress(u, x, lam, mu)))(points)
+
+
+@dataclasses.dataclass(frozen=True)
+class SmallStartSpec(ProblemSpec):
+    """A :class:`ProblemSpec` whose network starts with its last layer scaled by ``output_init_scale``.
+
+    A Glorot-initialised network starts with fields of order 1 and strains of order 1;
+    where the solution is ten times smaller (the Lamé cylinder: u ≈ 0.1 to 0.2, stresses
+    ≈ 0.1) Adam spends its whole budget removing that start (measured: relative error
+    0.96 after 2,000 steps, against 0.10 after 1,000 with the scale 0.1). Scaling the
+    initial last-layer weights starts the field at the solution's size. The network
+    stays a plain :class:`pinn.MLP`, so saved runs reload unchanged.
+    """
+
+    output_init_scale: float = 1.0
+
+    def __post_init__(self):
+        parent = getattr(super(), "__post_init__", None)
+        if parent is not None:
+            parent()
+        if not self.output_init_scale > 0:
+            raise ValueError(f"output_init_scale must be positive, got {self.output_init_scale!r}")
+
+    def make_model(self, problem: pinn.Problem | None = None, **settings) -> pinn.MLP:
+        model = super().make_model(problem, **settings)
+        with jax.enable_x64(model.dtype == "float64"):
+            last = model.layers[-1]
+            last.kernel[...] = last.kernel[...] * self.output_init_scale
+        return model

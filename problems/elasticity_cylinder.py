@@ -33,7 +33,7 @@ import numpy as np
 
 import pinn
 from problems import elasticity
-from problems.registry import ProblemSpec, register
+from problems.registry import register
 
 
 def exact_displacement(x, a, b, E, nu, p):
@@ -85,12 +85,16 @@ def build(a: float = 1.0, b: float = 2.0, E: float = 1.0, nu: float = 0.3, p: fl
 
 
 SPEC = register(
-    ProblemSpec(
+    elasticity.SmallStartSpec(
         name="elasticity_cylinder",
         build=build,
         summary="Lamé cylinder, plane strain, a = 1, b = 2, E = 1, ν = 0.3, p = 0.1, quarter annulus",
         target=1e-3,
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
-        train={"steps": 2000, "lbfgs_steps": 2000, "lr": 1e-3, "n_interior": 1500, "n_boundary": 200, "derivatives": "forward"},
+        # More points than the plate: with 1,500 + 200 per term, L-BFGS drove the loss
+        # from 1.4e-7 to 2.8e-8 while the error grew from 3.1e-4 to 2.1e-3 (overfitting).
+        train={"steps": 1000, "lbfgs_steps": 2000, "lr": 1e-3, "n_interior": 2500, "n_boundary": 300, "derivatives": "forward"},
+        # displacements are about p a / E = 0.1: start the network at that size (see SmallStartSpec)
+        output_init_scale=0.1,
     )
 )

@@ -115,6 +115,20 @@ def test_lame_of_bundled_problems_and_unknown_name():
         elasticity.lame_of(problems.get("poisson2d").problem())
 
 
+def test_small_start_spec_scales_only_the_last_layer():
+    spec = problems.get("elasticity_cylinder")
+    assert isinstance(spec, elasticity.SmallStartSpec) and spec.output_init_scale == 0.1
+    problem = spec.problem()
+    scaled = spec.make_model(problem, key=3)
+    plain = pinn.MLP.for_problem(problem, scaled.hidden, "tanh", key=3, dtype=scaled.dtype)
+    assert type(scaled) is pinn.MLP  # saved runs reload as a plain MLP
+    with jax.enable_x64(True):
+        np.testing.assert_allclose(scaled.layers[-1].kernel[...], 0.1 * plain.layers[-1].kernel[...], rtol=1e-15)
+        np.testing.assert_array_equal(scaled.layers[0].kernel[...], plain.layers[0].kernel[...])
+    with pytest.raises(ValueError, match="output_init_scale must be positive, got 0.0"):
+        elasticity.SmallStartSpec(name="x", build=elasticity_cylinder.build, summary="", target=1e-3, output_init_scale=0.0)
+
+
 # -- the exact elasticity solutions: equilibrium and every condition ----------------------
 
 
