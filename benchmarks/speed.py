@@ -444,6 +444,7 @@ def main(argv=None) -> dict:
     }
     for name in names:
         report["problems"].append(bench_problem(name, engines, steps, lbfgs_steps, repeats))
+        _save(report, args.json)  # what is measured so far survives an interrupted run
     if not args.no_sweep:
         for name in args.sweep_problems:
             report["sweeps"].append(
@@ -457,12 +458,15 @@ def main(argv=None) -> dict:
     report["memory"] = memory()
     report["machine"]["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     print(table(report))
-    text = json.dumps(report, indent=1, default=float)
-    print(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            f.write(text)
+    print(json.dumps(report, indent=1, default=float))
+    _save(report, args.json)
     return report
+
+
+def _save(report: dict, path) -> None:
+    if path:
+        with open(path, "w") as f:
+            f.write(json.dumps(report, indent=1, default=float))
 
 
 if __name__ == "__main__":
