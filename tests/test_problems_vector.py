@@ -326,14 +326,21 @@ def _initial_and_trained_error(name, problem, hidden, **settings):
     return before, result.rel_l2
 
 
+SHORT_SOLVE = {
+    # measured: plate 1.33 -> 0.56, beam 3.32 -> 0.66 (300 Adam steps at 1e-2)
+    "elasticity_plate": dict(steps=300, lbfgs_steps=0, lr=1e-2),
+    "elasticity_beam": dict(steps=300, lbfgs_steps=0, lr=1e-2),
+    # the cylinder's network starts small (error 1.02) and Adam alone does not lower it in
+    # 300 steps (1.31 at lr 1e-3); with 100 L-BFGS steps and unit weights: 1.02 -> 0.41
+    "elasticity_cylinder": dict(steps=200, lbfgs_steps=100, lr=3e-3, weights={}),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ELASTICITY)
 def test_short_elasticity_solve_lowers_the_error(name):
     problem = problems.get(name).problem()
-    before, after = _initial_and_trained_error(
-        name, problem, (16, 16), steps=300, lbfgs_steps=0, lr=1e-2, n_interior=256, n_boundary=48
-    )
-    # measured: plate 1.33 -> 0.56, beam 3.32 -> 0.66, cylinder 3.47 -> 1.16
+    before, after = _initial_and_trained_error(name, problem, (16, 16), n_interior=256, n_boundary=48, **SHORT_SOLVE[name])
     assert after < 0.5 * before, (before, after)
 
 
