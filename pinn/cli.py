@@ -286,13 +286,13 @@ def resolve_run(name: str | None, file_settings: dict | None, flags: dict, width
     settings = _merge(settings, flags)
     model_settings = _apply_shape(settings["model"], width, depth)
     _check_params(spec, settings["params"])
+    config = TrainConfig().replace(**settings["train"])  # cheap checks first, the problem's own after
     problem = spec.problem(**settings["params"])
     key = model_settings.get("key")
     key = 0 if key is None else key
     model = MLP.for_problem(
         problem, tuple(model_settings["hidden"]), model_settings["activation"], key=key, dtype=model_settings["dtype"]
     )
-    config = TrainConfig().replace(**settings["train"])
     return spec, problem, model, config, key
 
 
