@@ -50,6 +50,16 @@ SPEC = register(
         summary="u_t = 0.05 Δu on [0,1]³ x [0,1], u = 0 on the faces, u(·,0) = sin πx sin πy sin πz",
         target=1e-3,
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
-        train={"steps": 2000, "lbfgs_steps": 1000, "lr": 1e-3, "n_interior": 2000, "n_boundary": 512, "derivatives": "forward"},
+        # Weighted conditions: the solution is small (RMS ~0.2), so a loss that looks small
+        # still leaves percent errors unless the boundary and initial data weigh more.
+        train={
+            "steps": 1000,
+            "lbfgs_steps": 2000,
+            "lr": 1e-2,
+            "n_interior": 2000,
+            "n_boundary": 512,
+            "weights": {"dirichlet": 100.0, "initial": 100.0},
+            "derivatives": "forward",
+        },
     )
 )
