@@ -54,7 +54,7 @@ SPEC = register(
         # still leaves percent errors unless the boundary and initial data weigh more.
         train={
             "steps": 1000,
-            "lbfgs_steps": 2000,
+            "lbfgs_steps": 5000,
             "lr": 1e-2,
             "n_interior": 2000,
             "n_boundary": 512,
