@@ -60,7 +60,7 @@ SPEC = register(
         # The conditions weigh 100: the solution is carried into the domain by the
         # initial data, which the residual alone (terms of size (8π)²) would drown.
         train={
-            "steps": 2000,
+            "steps": 1000,
             "lbfgs_steps": 3000,
             "lr": 5e-3,
             "n_interior": 2000,
