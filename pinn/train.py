@@ -474,6 +474,11 @@ class _Trainer:
         updates = jax.tree.map(lambda g: lr_scale * g, updates)
         return optax.apply_updates(params, updates), opt_state
 
+    def _lbfgs_init(self, params):
+        # optax.lbfgs starts with weak-typed scalars that its first update makes strong;
+        # fixing their types now keeps the L-BFGS step from compiling a second time.
+        return jax.tree.map(lambda a: jax.lax.convert_element_type(a, a.dtype), self.lbfgs.init(params))
+
     def _lbfgs_step(self, params, opt_state, batch):
         value_fn = lambda p: self.loss_fn(p, batch)[0]  # noqa: E731
         value, grads = optax.value_and_grad_from_state(value_fn)(params, state=opt_state)
@@ -490,7 +495,7 @@ class _Trainer:
         c = self.config
         if c.steps:
             return _State("adam", 0, self.params0, self.adam.init(self.params0), self.batch0, 0, 1.0, 0)
-        return _State("lbfgs", 0, self.params0, self.lbfgs.init(self.params0), self.batch0, 0, 1.0, 0)
+        return _State("lbfgs", 0, self.params0, self._lbfgs_init(self.params0), self.batch0, 0, 1.0, 0)
 
     def _template(self, phase):
         opt = self.adam if phase == "adam" else self.lbfgs
@@ -600,7 +605,7 @@ class _Trainer:
     def _end_adam(self, state: _State) -> _State:
         if self.config.lbfgs_steps:
             return dataclasses.replace(
-                state, phase="lbfgs", step=0, opt_state=self.lbfgs.init(state.params), adam_steps=state.step
+                state, phase="lbfgs", step=0, opt_state=self._lbfgs_init(state.params), adam_steps=state.step
             )
         return dataclasses.replace(state, phase="done", step=0, adam_steps=state.step)
 

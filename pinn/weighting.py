@@ -50,7 +50,7 @@ def init(names) -> dict[str, jax.Array]:
 def term_gradient_norms(terms_fn: Callable, params, batch) -> dict[str, jax.Array]:
     """The norm of the gradient of each loss term with respect to the parameters."""
     grads = jax.jacrev(terms_fn)(params, batch)
-    return {name: optax.global_norm(g) for name, g in grads.items()}
+    return {name: optax.tree.norm(g) for name, g in grads.items()}
 
 
 def update(weights: Mapping[str, jax.Array], norms: Mapping[str, jax.Array], momentum: float) -> dict[str, jax.Array]:
