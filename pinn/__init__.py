@@ -9,7 +9,7 @@ train a smooth-activation network, read its error::
     result.rel_l2
 """
 
-from pinn.activations import Activation, activation_names, activation_properties, get_activation
+from pinn.activations import Activation, activation_names, get_activation
 from pinn.batch import sample_batch
 from pinn.conditions import (
     BoundaryResidual,
@@ -22,7 +22,7 @@ from pinn.conditions import (
     Periodic,
     Robin,
 )
-from pinn.curvature import CurvatureWarning, warn_if_curvature_blind
+from pinn.curvature import CurvatureWarning, activation_properties, warn_if_curvature_blind
 from pinn.evaluate import relative_l2
 from pinn.geometry import Annulus, Box, Box3D, Disk, Domain, Interval, Polygon, Rectangle, SpaceTime, TimeInterval
 from pinn.losses import make_loss_terms

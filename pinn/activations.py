@@ -11,7 +11,7 @@ and is informative, so every activation here carries its smoothness class:
 * ``Cinf`` -- infinitely differentiable (tanh, sin, swish/SiLU, GELU, softplus, mish).
 
 The numbers a user compares (phi(0), phi'(0), max |phi'|) are computed from the
-functions themselves by :func:`activation_properties`, never typed in.
+functions themselves by :func:`pinn.curvature.activation_properties`, never typed in.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Literal
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 Smoothness = Literal["C0", "C1", "Cinf"]
 SMOOTHNESS_CLASSES: tuple[str, ...] = ("C0", "C1", "Cinf")
@@ -131,26 +130,3 @@ def get_activation(name: str | Activation) -> Activation:
             f"unknown activation {name!r}; valid activations: {', '.join(_REGISTRY)}"
         )
     return _REGISTRY[key]
-
-
-def activation_properties(activation: str | Activation) -> dict:
-    """Numbers computed from the function itself (autodiff and dense sampling).
-
-    Returns phi(0), phi'(0), max |phi'| over [-10, 10], whether phi'' is continuous
-    (from the smoothness class, cross-checked by sampling phi'' around its kinks in
-    the tests), and the smoothness class.
-    """
-    act = get_activation(activation)
-    phi = lambda x: act(x)  # noqa: E731 - beta = 1 for the trainable variant
-    dphi = jax.vmap(jax.grad(phi))
-    xs = jnp.linspace(-10.0, 10.0, 200_001)
-    return {
-        "name": act.name,
-        "smoothness": act.smoothness,
-        "phi_0": float(phi(0.0)),
-        "dphi_0": float(jax.grad(phi)(0.0)),
-        "max_abs_dphi": float(np.max(np.abs(np.asarray(dphi(xs))))),
-        "d2phi_continuous": act.second_derivative_continuous,
-        "baseline": act.baseline,
-        "description": act.description,
-    }

@@ -178,6 +178,11 @@ def _activation_row(name: str) -> dict:
     }
 
 
+def activation_properties(activation: str | Activation) -> dict:
+    """The measured row of one activation (see :func:`activation_table` for its keys)."""
+    return _activation_row(get_activation(activation).name)
+
+
 def activation_table(names: Sequence[str] | None = None) -> list[dict]:
     """One row per registered activation (or per name in ``names``), in registry order.
 
@@ -185,10 +190,8 @@ def activation_table(names: Sequence[str] | None = None) -> list[dict]:
     ``max_abs_dphi``, ``d2phi_0``, ``max_abs_d2phi`` (maxima over [-10, 10]),
     ``dphi_continuous`` and ``d2phi_continuous`` (measured by sampling, see
     :func:`sampled_continuous`), ``baseline``, ``trainable``, ``description``.
-    Values of the trainable swish are at beta = 1. The numbers follow the definitions
-    of :func:`pinn.activation_properties` (same grid, same autodiff; the tests check
-    that they agree) but are computed in float64 by one compiled function per
-    activation, so the whole table takes a few seconds.
+    Values of the trainable swish are at beta = 1. Computed in float64 by one compiled
+    function per activation, so the whole table takes a few seconds.
 
     >>> [r["dphi_0"] for r in activation_table(["swish", "tanh"])]
     [0.5, 1.0]

@@ -41,7 +41,6 @@ import platform
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import jax
@@ -52,6 +51,7 @@ from flax import nnx
 
 from pinn import checkpoint as ckpt
 from pinn.batch import sample_batch, to_device
+from pinn.curvature import warn_if_curvature_blind
 from pinn.evaluate import error_report, relative_l2
 from pinn.losses import make_loss_terms, term_weights, weighted_total
 from pinn.nn import DTYPES, MLP, pure_apply
@@ -295,7 +295,7 @@ def solve(
     weights = term_weights(problem, config.weights)
     if checkpoint_dir is not None:
         checkpoint_dir = ckpt.check_checkpoint_dir(checkpoint_dir, resume)
-    _warn_if_cannot_represent(problem, model)
+    warn_if_curvature_blind(problem, model.activation)
     with jax.enable_x64(model.dtype == "float64"), jax.default_matmul_precision(config.precision):
         trainer = _Trainer(problem, model, config, weights, callback, checkpoint_dir)
         state = trainer.restore() if resume else trainer.initial_state()
@@ -307,12 +307,6 @@ def _check_finite_params(model: MLP) -> None:
     for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
         if not np.isfinite(np.asarray(leaf)).all():
             raise ValueError(f"model parameter {jax.tree_util.keystr(path)} holds NaN or infinite values")
-
-
-def _warn_if_cannot_represent(problem: Problem, model: MLP) -> None:
-    from pinn.curvature import warn_if_curvature_blind
-
-    warn_if_curvature_blind(problem, model.activation)
 
 
 def fingerprint(problem: Problem, model: MLP, config: TrainConfig) -> dict:

@@ -128,12 +128,21 @@ def test_kinks_found_by_sampling_are_the_closed_form_ones():
     assert measured_class(True, True) == "C2+" and measured_class(True, False) == "C1" and measured_class(False, False) == "C0"
 
 
-@pytest.mark.parametrize("name", ["swish", "elu"])
-def test_table_agrees_with_activation_properties(table, name):
-    props = pinn.activation_properties(name)
-    for key in ("phi_0", "dphi_0", "max_abs_dphi"):
-        assert table[name][key] == pytest.approx(props[key], rel=1e-6, abs=1e-7)
-    assert table[name]["d2phi_continuous"] == props["d2phi_continuous"]
+def test_activation_properties_match_closed_forms():
+    from scipy.optimize import minimize_scalar
+    from scipy.special import expit
+
+    # swish' = s(x) (1 + x (1 - s(x))), s the logistic function; its maximum is near x = 2.4.
+    dswish = lambda x: expit(x) * (1 + x * (1 - expit(x)))  # noqa: E731
+    swish_max = -minimize_scalar(lambda x: -dswish(x), bounds=(0.0, 5.0), method="bounded", options={"xatol": 1e-10}).fun
+    expected = {"swish": (0.0, 0.5, swish_max), "elu": (0.0, 1.0, 1.0)}
+    for name, (phi_0, dphi_0, max_abs_dphi) in expected.items():
+        props = pinn.activation_properties(name)
+        assert props["phi_0"] == pytest.approx(phi_0, abs=1e-12)
+        assert props["dphi_0"] == pytest.approx(dphi_0, rel=1e-12)
+        assert props["max_abs_dphi"] == pytest.approx(max_abs_dphi, rel=1e-6, abs=1e-7)
+    assert pinn.activation_properties("elu")["d2phi_continuous"] is False
+    assert pinn.activation_properties("swish")["d2phi_continuous"] is True
 
 
 def test_lookup_by_name_alias_and_unknown_name():

@@ -110,7 +110,7 @@ def test_predict_writes_the_fields_at_the_given_points(solved, tmp_path, capsys,
         np.save(source, points)
     target = tmp_path / f"values{suffix_out}"
     code, out, _ = run(["predict", solved, "--points", source, "--out", target], capsys)
-    assert code == 0 and f"9 points x 1 columns (u)" in out
+    assert code == 0 and "9 points x 1 columns (u)" in out
     values = np.load(target) if suffix_out == ".npy" else np.loadtxt(target, delimiter=",", skiprows=1, ndmin=2)
     assert values.shape == (9, 1)
     np.testing.assert_array_equal(values, io.load_run(solved).predict(points))

@@ -1,6 +1,5 @@
 """Gradient-norm weighting: the balancing formula and its validation."""
 
-import jax
 import jax.numpy as jnp
 import pytest
 
