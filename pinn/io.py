@@ -187,11 +187,19 @@ def architecture(model: MLP, problem=None) -> dict:
         "dtype": model.dtype,
         "input_bounds": None if model.input_bounds is None else [list(b) for b in model.input_bounds],
         "n_params": model.n_params,
+        "output_transform": _function_name(model.output_transform),
     }
     if problem is not None:
         arch["coordinates"] = list(problem.coordinates)
         arch["fields"] = list(problem.fields)
     return arch
+
+
+def _function_name(fn) -> str | None:
+    """A readable name for a function stored in a model (its code is not saved)."""
+    if fn is None:
+        return None
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
 def run_config(problem, model: MLP, config: TrainConfig, key=None) -> dict:
@@ -358,6 +366,7 @@ def load_run(directory, problem=None) -> Result:
         key=0,
         dtype=dtype,
         input_bounds=None if bounds is None else (tuple(bounds[0]), tuple(bounds[1])),
+        output_transform=problem.output_transform,
     )
     with jax.enable_x64(dtype == "float64"):
         _, template_params = pure_apply(template)

@@ -53,6 +53,10 @@ class MLP(nnx.Module):
             :func:`pinn.solve` trains them in 64-bit mode.
         input_bounds: ``(lower, upper)`` corners of the box mapped to [-1, 1]^d;
             ``None`` leaves inputs unscaled. :meth:`for_problem` fills it in.
+        output_transform: optional ``fn(x, y) -> y'`` applied to the raw output ``y``
+            at the (unscaled) point ``x``, e.g. ``u = g(x) + d(x) N(x)`` with ``d = 0``
+            on a boundary, which imposes ``u = g`` there exactly. :meth:`for_problem`
+            takes the problem's own.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class MLP(nnx.Module):
         key: int | jax.Array = 0,
         dtype: str = "float32",
         input_bounds: tuple[Sequence[float], Sequence[float]] | None = None,
+        output_transform: Callable | None = None,
     ):
         self.in_dim = _positive_int("in_dim", in_dim)
         self.out_dim = _positive_int("out_dim", out_dim)
@@ -76,6 +81,9 @@ class MLP(nnx.Module):
         self.activation = get_activation(activation)
         self.dtype = dtype_name(dtype)
         self.input_bounds = _check_bounds(input_bounds, self.in_dim)
+        if output_transform is not None and not callable(output_transform):
+            raise ValueError(f"output_transform must be a function fn(x, y) -> y, got {output_transform!r}")
+        self.output_transform = output_transform
 
         seed_key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
         param_dtype = DTYPES[self.dtype]
@@ -100,7 +108,8 @@ class MLP(nnx.Module):
 
     @classmethod
     def for_problem(cls, problem, hidden=(64, 64, 64, 64), activation="tanh", **kwargs) -> "MLP":
-        """An MLP sized for ``problem``: its input and field counts, inputs scaled to its domain."""
+        """An MLP sized for ``problem``: its input and field counts, inputs scaled to its
+        domain, and the problem's output transform (if any) built in."""
         lower, upper = problem.domain.bounds
         return cls(
             problem.domain.dim,
@@ -108,6 +117,7 @@ class MLP(nnx.Module):
             hidden,
             activation,
             input_bounds=(tuple(lower), tuple(upper)),
+            output_transform=problem.output_transform,
             **kwargs,
         )
 
@@ -116,6 +126,11 @@ class MLP(nnx.Module):
         return sum(int(np.prod(p.shape)) for p in jax.tree.leaves(nnx.state(self, nnx.Param)))
 
     def __call__(self, x: jax.Array) -> jax.Array:
+        y = self.network(x)
+        return y if self.output_transform is None else self.output_transform(x, y)
+
+    def network(self, x: jax.Array) -> jax.Array:
+        """The raw network output at ``x``, before any output transform."""
         if self.input_bounds is not None:
             lower = jnp.asarray(self.input_bounds[0], dtype=x.dtype)
             upper = jnp.asarray(self.input_bounds[1], dtype=x.dtype)

@@ -59,6 +59,12 @@ class Problem:
         fields: names of the output fields, in output order.
         name: short name used in files and tables.
         description: one line: the equation and domain.
+        output_transform: optional ``fn(x, y) -> y'`` that every network built for this
+            problem (:meth:`pinn.MLP.for_problem`) applies to its raw output ``y`` at the
+            point ``x``. It imposes conditions exactly (hard constraints): with
+            ``u = g(x) + d(x) N(x)`` and ``d = 0`` on a boundary, ``u = g`` there whatever
+            the weights; or it scales the output to the solution's size (``u = s N``).
+            Keep the conditions it imposes: their loss then reads ~0, a check.
     """
 
     domain: Domain
@@ -70,6 +76,7 @@ class Problem:
     fields: tuple[str, ...] = ("u",)
     name: str = "custom"
     description: str = ""
+    output_transform: Callable | None = None
 
     def __post_init__(self):
         if not isinstance(self.domain, Domain):
@@ -94,6 +101,8 @@ class Problem:
         if PDE_TERM in terms:
             raise ValueError(f"the loss-term name {PDE_TERM!r} is reserved for the residual; rename that condition")
         object.__setattr__(self, "conditions", tuple(self.conditions))
+        if self.output_transform is not None and not callable(self.output_transform):
+            raise ValueError(f"output_transform must be a function fn(x, y) -> y, got {self.output_transform!r}")
         if self.exact is not None and not callable(self.exact):
             raise ValueError(f"exact must be a function of one point, got {self.exact!r}")
         if self.reference is not None:
@@ -162,6 +171,8 @@ class Problem:
                     )
                 if not np.isfinite(np.asarray(values)).all():
                     raise ValueError("exact solution returned non-finite values inside the domain")
+            if self.output_transform is not None:
+                self._check_output_transform(points)
             field = self.exact if self.exact is not None else self._test_field()
             try:
                 r = jax.vmap(lambda x: self.residual_at(field, x))(points)
@@ -174,6 +185,21 @@ class Problem:
                 raise ValueError(f"residual must return a scalar or a vector (shape () or (k,)), got shape {r.shape[1:]}")
             if self.exact is not None and not np.isfinite(np.asarray(r)).all():
                 raise ValueError("residual is not finite for the exact solution")
+
+    def _check_output_transform(self, points):
+        raw = self._test_field()
+        try:
+            values = jax.vmap(lambda x: self.output_transform(x, raw(x)))(points)
+        except Exception as err:
+            raise ValueError(
+                f"output_transform(x, y) failed for points of shape ({self.domain.dim},) and "
+                f"y of shape {self.field_shape}: {err}"
+            ) from err
+        if values.shape[1:] != self.field_shape:
+            raise ValueError(
+                f"output_transform must return the shape of its y, {self.field_shape} for fields "
+                f"{self.fields}, got {values.shape[1:]}"
+            )
 
     def residual_order(self) -> int:
         """Highest derivative order of u in the residual (0, 1 or 2), found by probing.
