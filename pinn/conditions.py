@@ -52,13 +52,26 @@ class Condition:
     kind = "condition"
 
     def __post_init__(self):
-        if not (np.isfinite(self.weight) and self.weight >= 0):
-            raise ValueError(f"condition weight must be finite and non-negative, got {self.weight!r}")
+        number = isinstance(self.weight, (int, float, np.integer, np.floating)) and not isinstance(self.weight, bool)
+        if not (number and np.isfinite(self.weight) and self.weight >= 0):
+            raise ValueError(f"condition weight must be a finite non-negative number, got {self.weight!r}")
         if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, int) or self.n <= 0):
             raise ValueError(f"condition point count n must be a positive integer, got {self.n!r}")
 
     def sample(self, domain, n: int, sampler: str, seed: int) -> dict[str, np.ndarray]:
         raise NotImplementedError
+
+    def residual_shape(self, field_shape: tuple[int, ...]) -> tuple[int, ...] | None:
+        """Shape of :meth:`residual` at one point for a field of ``field_shape``
+        (``None``: any shape, e.g. a user's boundary equation)."""
+        component = getattr(self, "component", None)
+        if component is None:
+            return field_shape if hasattr(self, "component") else None
+        n_fields = field_shape[0] if field_shape else 1
+        valid = isinstance(component, (int, np.integer)) and not isinstance(component, bool)
+        if not (valid and 0 <= component < n_fields):
+            raise ValueError(f"component {component!r} is not a field index; valid components: 0 to {n_fields - 1}")
+        return ()
 
     def residual(self, u: Callable, data: dict) -> jax.Array:
         """Residual at ONE point; ``data`` holds that point's entries of :meth:`sample`."""

@@ -143,7 +143,10 @@ def _rejection_sample(unit_map, unit_dim, n, sampler, seed):
 
 
 def _as_floats(name, values, dim=None) -> tuple[float, ...]:
-    values = tuple(float(v) for v in np.ravel(values))
+    try:
+        values = tuple(float(v) for v in np.ravel(np.asarray(values, dtype=object)))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers, got {values!r}") from None
     if dim is not None and len(values) != dim:
         raise ValueError(f"{name} must have {dim} values, got {len(values)}: {values}")
     if not all(np.isfinite(values)):
@@ -324,6 +327,33 @@ class Disk(Annulus):
         return f"Disk(center={self.center}, radius={self.outer})"
 
 
+def _first_crossing(v: np.ndarray) -> tuple[int, int] | None:
+    """The first pair of non-adjacent edges of the closed polyline ``v`` that intersect."""
+    n = len(v)
+    edges = [(v[k], v[(k + 1) % n]) for k in range(n)]
+
+    def orient(a, b, c):
+        return np.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+
+    def on_segment(a, b, c):  # c collinear with a-b: is it within the segment?
+        return min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(a[1], b[1])
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if j == i + 1 or (i == 0 and j == n - 1):
+                continue  # neighbours share a vertex
+            (p, q), (r, s) = edges[i], edges[j]
+            o1, o2, o3, o4 = orient(p, q, r), orient(p, q, s), orient(r, s, p), orient(r, s, q)
+            if (o1 != o2 and o3 != o4) or (
+                (o1 == 0 and on_segment(p, q, r))
+                or (o2 == 0 and on_segment(p, q, s))
+                or (o3 == 0 and on_segment(r, s, p))
+                or (o4 == 0 and on_segment(r, s, q))
+            ):
+                return i, j
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Polygon(Domain):
     """A simple polygon given by its vertices in order (either orientation)."""
@@ -338,6 +368,13 @@ class Polygon(Domain):
             raise ValueError(f"a polygon needs at least 3 vertices of 2 coordinates, got shape {v.shape}")
         x, y = v[:, 0], v[:, 1]
         signed_area = 0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)
+        crossing = _first_crossing(v)
+        if crossing is not None:
+            i, j = crossing
+            raise ValueError(
+                f"polygon edges {i} and {j} cross (edge k joins vertex k to vertex k+1); "
+                f"give the vertices of a simple polygon in boundary order"
+            )
         if abs(signed_area) < 1e-14:
             raise ValueError("polygon has zero area")
         if signed_area < 0:  # store counter-clockwise so (dy, -dx) points out

@@ -175,7 +175,7 @@ class Problem:
                 self._check_output_transform(points)
             field = self.exact if self.exact is not None else self._test_field()
             try:
-                r = jax.vmap(lambda x: self.residual_at(field, x))(points)
+                r = jax.jit(jax.vmap(lambda x: self.residual_at(field, x)))(points)
             except Exception as err:
                 raise ValueError(
                     f"residual(u, x, **params) failed for a field with {self.n_fields} component(s) "
@@ -185,6 +185,30 @@ class Problem:
                 raise ValueError(f"residual must return a scalar or a vector (shape () or (k,)), got shape {r.shape[1:]}")
             if self.exact is not None and not np.isfinite(np.asarray(r)).all():
                 raise ValueError("residual is not finite for the exact solution")
+            for name, condition in self.named_conditions.items():
+                self._check_condition(name, condition, field)
+
+    def _check_condition(self, name, condition, field):
+        """Points, component and value shape of one condition, on a few sampled points."""
+        try:
+            expected = condition.residual_shape(self.field_shape)
+            data = condition.sample(self.domain, 4, "halton", 1234)
+        except ValueError as err:
+            raise ValueError(f"condition {name!r}: {err}") from None
+        data = {key: jnp.asarray(value[:4]) for key, value in data.items()}
+        try:
+            r = jax.jit(jax.vmap(lambda d: condition.residual(field, d)))(data)
+        except Exception as err:
+            raise ValueError(
+                f"condition {name!r} failed for a field of shape {self.field_shape} (fields {self.fields}): {err}"
+            ) from err
+        if expected is not None and r.shape[1:] != expected:
+            raise ValueError(
+                f"condition {name!r}: its value must be a scalar or of shape {expected} "
+                f"(one per field of {self.fields} it constrains), got a residual of shape {r.shape[1:]}"
+            )
+        if self.exact is not None and not np.isfinite(np.asarray(r)).all():
+            raise ValueError(f"condition {name!r} is not finite for the exact solution")
 
     def _check_output_transform(self, points):
         raw = self._test_field()

@@ -28,6 +28,17 @@ def exact(x):
     return jnp.sin(jnp.pi * x[0])
 
 
+SQUARE = pinn.Rectangle((0.0, 0.0), (1.0, 1.0))
+
+
+def vector_residual(u, x):
+    return pinn.laplacian(u)(x)
+
+
+def vector_exact(x):
+    return jnp.stack([x[0], x[1]])
+
+
 # -- constructors: (callable, exception match) ------------------------------------------------
 CONSTRUCTION = {
     # names: the message lists the valid ones
@@ -78,6 +89,11 @@ CONSTRUCTION = {
     "sector wider than half a turn": (lambda: pinn.Annulus(angles=(0.0, 4.0)), r"angles must span \(0, pi\] or the full circle"),
     "disk of radius 0": (lambda: pinn.Disk(radius=0.0), r"radius must be positive, got 0.0"),
     "polygon of two vertices": (lambda: pinn.Polygon([(0, 0), (1, 0)]), r"a polygon needs at least 3 vertices of 2 coordinates, got shape \(2, 2\)"),
+    "self-crossing polygon": (
+        lambda: pinn.Polygon([(0, 0), (2, 2), (2, 0), (0, 1)]),
+        r"polygon edges 0 and 2 cross \(edge k joins vertex k to vertex k\+1\); give the vertices of a simple polygon",
+    ),
+    "box corner as text": (lambda: pinn.Rectangle(("a", 0.0), (1.0, 1.0)), r"lower must be numbers, got \('a', 0.0\)"),
     "polygon without area": (lambda: pinn.Polygon([(0, 0), (1, 0), (2, 0)]), r"polygon has zero area"),
     # problems
     "domain not a domain": (lambda: pinn.Problem("unit square", poisson), r"domain must be a pinn domain .* got 'unit square'"),
@@ -115,7 +131,36 @@ CONSTRUCTION = {
         r"two conditions are named 'a'",
     ),
     "condition not on a boundary set": (lambda: pinn.Dirichlet(on="boundary"), r"'on' must be a boundary set such as domain.boundary"),
-    "negative condition weight": (lambda: pinn.Dirichlet(on=LINE.boundary, weight=-1.0), r"condition weight must be finite and non-negative, got -1.0"),
+    "negative condition weight": (lambda: pinn.Dirichlet(on=LINE.boundary, weight=-1.0), r"condition weight must be a finite non-negative number, got -1.0"),
+    "condition weight as text": (lambda: pinn.Dirichlet(on=LINE.boundary, weight="10"), r"condition weight must be a finite non-negative number, got '10'"),
+    "condition component out of range": (
+        lambda: pinn.Problem(SQUARE, vector_residual, [pinn.Dirichlet(on=SQUARE.boundary, component=2)], exact=vector_exact, fields=("u", "v")),
+        r"condition 'dirichlet': component 2 is not a field index; valid components: 0 to 1",
+    ),
+    "condition value of the wrong shape": (
+        lambda: pinn.Problem(SQUARE, vector_residual, [pinn.Dirichlet(on=SQUARE.boundary, value=lambda x: jnp.ones(3))], exact=vector_exact, fields=("u", "v")),
+        r"condition 'dirichlet' failed for a field of shape \(2,\) \(fields \('u', 'v'\)\): .*incompatible shapes",
+    ),
+    "component condition given a vector value": (
+        lambda: pinn.Problem(SQUARE, vector_residual, [pinn.Dirichlet(on=SQUARE.boundary, component=0, value=lambda x: jnp.ones(2))], exact=vector_exact, fields=("u", "v")),
+        r"condition 'dirichlet': its value must be a scalar or of shape \(\) .* got a residual of shape \(2,\)",
+    ),
+    "initial condition without time": (
+        lambda: pinn.Problem(LINE, poisson, [pinn.Initial(value=0.0)], exact=exact),
+        r"condition 'initial': an initial condition needs a space-time domain",
+    ),
+    "condition selecting no boundary points": (
+        lambda: pinn.Problem(SQUARE, vector_residual, [pinn.Dirichlet(on=SQUARE.boundary.where(lambda x: x[0] > 2))], exact=vector_exact, fields=("u", "v")),
+        r"condition 'dirichlet': the boundary predicate selects none of \d+ sampled boundary points",
+    ),
+    "data with the wrong number of coordinates": (
+        lambda: pinn.Problem(LINE, poisson, [pinn.Data(points=[[0.1, 0.2]], values=[1.0])], exact=exact),
+        r"condition 'data': data points have 2 coordinates, the domain has 1",
+    ),
+    "condition not finite for the exact solution": (
+        lambda: pinn.Problem(LINE, poisson, [pinn.Dirichlet(on=LINE.boundary, value=lambda x: jnp.log(x[0] - 2.0))], exact=exact),
+        r"condition 'dirichlet' is not finite for the exact solution",
+    ),
     "data of mismatched lengths": (
         lambda: pinn.Data(points=np.zeros((3, 1)), values=np.zeros(2)),
         r"data points must have shape \(n, d\) .* got \(3, 1\) and \(2,\)",
@@ -161,11 +206,6 @@ SOLVE_CASES = {
     "model that is not a model": (dict(model=lambda p: "mlp"), r"model must be a pinn.MLP, got 'mlp'"),
     "callback that is not callable": (dict(callback=42), r"callback must be a function of one history row, got 42"),
     "resume without a folder": (dict(resume=True), r"resume=True needs the checkpoint_dir of the run to continue"),
-    "condition selecting no boundary point": (
-        dict(conditions=lambda d: [pinn.Dirichlet(on=d.boundary.where(lambda x: x[0] > 2.0))]),
-        r"the boundary predicate selects none of \d+ sampled boundary points",
-    ),
-    "initial condition without time": (dict(conditions=lambda d: [pinn.Initial(value=0.0)]), r"an initial condition needs a space-time domain"),
 }
 
 
