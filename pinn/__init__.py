@@ -30,7 +30,7 @@ from pinn.nn import MLP, pure_apply
 from pinn.operators import DERIVATIVE_ENGINES, Field, divergence, grad, hessian, jacobian, laplacian, partial
 from pinn.problem import Problem, Reference
 from pinn.sampling import SAMPLERS, unit_points
-from pinn.train import Result, TrainConfig, solve
+from pinn.train import NonFiniteLossWarning, Result, TrainConfig, check_resumable, solve
 
 __version__ = "0.1.0"
 
@@ -46,5 +46,5 @@ __all__ = [
     "DERIVATIVE_ENGINES", "Field", "divergence", "grad", "hessian", "jacobian", "laplacian", "partial",
     "Problem", "Reference",
     "SAMPLERS", "unit_points",
-    "Result", "TrainConfig", "solve",
+    "NonFiniteLossWarning", "Result", "TrainConfig", "check_resumable", "solve",
 ]

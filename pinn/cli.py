@@ -411,6 +411,20 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _announce_first(callback, name, out):
+    """``callback`` that first says where the run goes: once training has started, so a
+    run refused before its first step ends in the one error line alone."""
+    announced = []
+
+    def announce(row):
+        if not announced:
+            announced.append(True)
+            print(f"pinn: solving {name} -> {out}", file=sys.stderr, flush=True)
+        return callback(row)
+
+    return announce
+
+
 def cmd_solve(args) -> int:
     import pinn
     from pinn import io
@@ -435,14 +449,16 @@ def cmd_solve(args) -> int:
         if not out.is_dir() or not (io.is_run_directory(out) or (out / io.CHECKPOINTS_DIR).is_dir()):
             raise ValueError(f"nothing to resume in {out}: it holds no run")
     io.check_run_directory(out, allow_existing_run=args.resume)
+    if args.resume and (out / io.CHECKPOINTS_DIR).is_dir():
+        # Before config.json is rewritten: settings that differ from the run's are refused, naming them.
+        pinn.check_resumable(problem, model, config, out / io.CHECKPOINTS_DIR)
     fresh = not out.exists()
     # config.json first: a run killed at any moment is still a run folder that --resume finds.
     io.write_run_settings(out, problem, model, config, key)
     kwargs = {"checkpoint_dir": out / io.CHECKPOINTS_DIR, "resume": args.resume} if resumable else {}
-    print(f"pinn: solving {spec.name} -> {out}", file=sys.stderr, flush=True)
     try:
         with TrainingProgress(config.steps + config.lbfgs_steps, desc=spec.name) as progress:
-            result = pinn.solve(problem, model, config, callback=progress, **kwargs)
+            result = pinn.solve(problem, model, config, callback=_announce_first(progress, spec.name, out), **kwargs)
     except KeyboardInterrupt:
         hint = f"; continue it with: pinn solve {spec.name} --out {out} --resume" if resumable else ""
         print(f"pinn: interrupted before the run could be saved{hint}", file=sys.stderr)

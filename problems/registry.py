@@ -63,11 +63,16 @@ class ProblemSpec:
         problem = problem or self.build()
         return MLP.for_problem(problem, model["hidden"], model["activation"], key=model["key"], dtype=model["dtype"])
 
-    def solve(self, *, params: Mapping | None = None, callback=None, **settings):
-        """Solve with the defaults; ``settings`` override network and training settings."""
+    def solve(self, *, params: Mapping | None = None, callback=None, checkpoint_dir=None, resume: bool = False, **settings):
+        """Solve with the defaults; ``settings`` override network and training settings.
+
+        ``checkpoint_dir`` and ``resume`` are those of :func:`pinn.solve`: checkpoints
+        written there survive a crash, and ``resume=True`` continues from the newest.
+        """
         problem = self.build(**(params or {}))
         model = self.make_model(problem, **settings)
-        return _solve(problem, model, self.config(**settings), callback=callback)
+        config = self.config(**settings)
+        return _solve(problem, model, config, callback=callback, checkpoint_dir=checkpoint_dir, resume=resume)
 
 
 _REGISTRY: dict[str, ProblemSpec] = {}

@@ -329,3 +329,21 @@ def test_progress_bar_shows_step_loss_and_error(capsys):
     quiet({"step": 10, "phase": "adam", "loss": 0.5})
     quiet.close()
     assert capsys.readouterr().out == ""
+
+
+def test_resume_with_other_settings_is_refused_before_anything_is_written(solved, capsys):
+    before = {p.name: p.stat().st_mtime_ns for p in solved.iterdir() if p.is_file()}
+    argv = ["solve", "poisson2d", *TINY[:-6], "--width", "12", "--depth", "1", "--points", "32", "--out", solved, "--resume"]
+    code, _, err = run(argv, capsys)
+    line = one_error_line(err)
+    assert code == 2 and re.search(r"was written for a different run and cannot be resumed: .*hidden", line), line
+    assert {p.name: p.stat().st_mtime_ns for p in solved.iterdir() if p.is_file()} == before
+
+
+def test_a_run_refused_by_the_trainer_prints_one_line(tmp_path, capsys):
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"problem": "poisson2d", "train": {"steps": 5, "weights": {"initial": 2.0}}}))
+    code, _, err = run(["solve", "--config", config, "--out", tmp_path / "out"], capsys)
+    assert code == 2
+    assert re.search(r"unknown loss term 'initial' in weights; the terms are: pde, dirichlet", one_error_line(err))
+    assert not (tmp_path / "out").exists()

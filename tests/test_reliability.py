@@ -342,3 +342,22 @@ def test_check_resumable_answers_without_writing(straight, tmp_path):
     with pytest.raises(ValueError, match=r"holds no checkpoint to resume from"):
         pinn.train.check_resumable(problem, build_model(problem), CONFIG, tmp_path / "nothing")
     assert sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()) == before
+
+
+def test_bundled_problem_resumes_through_the_registry(tmp_path):
+    """problems.get(NAME).solve(checkpoint_dir=..., resume=True) continues a cut-short run
+    to the same bits as a run never interrupted (float64 on CPU)."""
+    import problems
+
+    spec = problems.get("poisson2d")
+    settings = dict(steps=20, lbfgs_steps=0, hidden=(8,), n_interior=32, n_boundary=16, checkpoint_every=10, eval_every=0)
+    uninterrupted = spec.solve(**settings)
+    spec.solve(checkpoint_dir=tmp_path, **settings)
+    steps = [step for step, _ in ckpt.list_checkpoints(tmp_path)]
+    assert steps[-2:] == [10, 20]
+    for step, path in ckpt.list_checkpoints(tmp_path):
+        if step > 10:
+            path.unlink()  # as if killed between step 10 and step 20
+    resumed = spec.solve(checkpoint_dir=tmp_path, resume=True, **settings)
+    for a, b in zip(jax.tree.leaves(uninterrupted.params), jax.tree.leaves(resumed.params)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
