@@ -724,6 +724,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _warnings_as_lines():
             return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (`pinn list | head`): not an error of ours. Point stdout at
+        # devnull so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, KeyError, OSError) as err:
         if os.environ.get("PINN_DEBUG"):
             raise
