@@ -25,3 +25,18 @@ def test_readme_example_runs_and_learns():
     # Untrained networks sit near 100% error; this tiny budget already gets below 10%.
     assert result.rel_l2 < 0.1
     assert result.metrics["steps"] == {"adam": 300, "lbfgs": 30}
+
+
+def test_readme_lists_every_problem_and_links_what_exists():
+    import problems
+
+    text = README.read_text()
+    table = re.search(r"<!-- accuracy-table -->(.*?)<!-- /accuracy-table -->", text, re.S).group(1)
+    listed = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert listed == list(problems.names())
+    links = re.findall(r"\]\(((?:examples|notebooks)/[\w./]+|BENCHMARKS\.md)\)", text)
+    root = README.parent
+    assert {p.name for p in (root / "examples").glob("*.py")} <= {Path(link).name for link in links}
+    assert {p.name for p in (root / "notebooks").glob("*.ipynb")} <= {Path(link).name for link in links}
+    for link in links:
+        assert (root / link).exists(), link
