@@ -363,7 +363,7 @@ def load_run(directory, problem=None) -> Result:
         arch["out_dim"],
         tuple(arch["hidden"]),
         arch["activation"],
-        key=0,
+        key=settings.get("model", {}).get("key") or 0,  # recorded, not used: the parameters are loaded
         dtype=dtype,
         input_bounds=None if bounds is None else (tuple(bounds[0]), tuple(bounds[1])),
         output_transform=problem.output_transform,

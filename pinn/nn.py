@@ -85,7 +85,10 @@ class MLP(nnx.Module):
             raise ValueError(f"output_transform must be a function fn(x, y) -> y, got {output_transform!r}")
         self.output_transform = output_transform
 
-        seed_key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
+        integer_key = isinstance(key, (int, np.integer)) and not isinstance(key, bool)
+        # The integer seed is kept so a saved run records how to rebuild this network.
+        self.key = int(key) if integer_key else None
+        seed_key = jax.random.key(key) if integer_key else key
         param_dtype = DTYPES[self.dtype]
         widths = (self.in_dim, *self.hidden, self.out_dim)
         with jax.enable_x64(self.dtype == "float64"):

@@ -112,3 +112,11 @@ def test_bad_networks(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         pinn.MLP(**args)
+
+
+def test_mlp_remembers_its_integer_seed_for_saved_runs():
+    from pinn import io
+
+    assert pinn.MLP(2, 1, (4,), key=7).key == 7
+    assert io.model_settings(pinn.MLP(2, 1, (4,), key=7))["key"] == 7
+    assert pinn.MLP(2, 1, (4,), key=jax.random.key(7)).key is None  # a raw key has no seed to record
