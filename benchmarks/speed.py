@@ -66,6 +66,8 @@ def framework_steps(problem, model, config):
     batch = trainer.batch0 if hasattr(trainer, "batch0") else trainer._batch(0)
     scale = jnp.asarray(1.0, trainer.dtype)
     params0 = trainer.params0
+    # The trainer's own initial L-BFGS state (strongly typed, so the step compiles once).
+    lbfgs_init = getattr(trainer, "_lbfgs_init", trainer.lbfgs.init)
 
     def adam(state):
         return tuple(trainer.adam_step(state[0], state[1], batch, scale)[:2])
@@ -75,7 +77,7 @@ def framework_steps(problem, model, config):
 
     return {
         "adam": (adam, lambda: (params0, trainer.adam.init(params0)), (trainer.adam_step, (params0, trainer.adam.init(params0), batch, scale))),
-        "lbfgs": (lbfgs, lambda: (params0, trainer.lbfgs.init(params0)), (trainer.lbfgs_step, (params0, trainer.lbfgs.init(params0), batch))),
+        "lbfgs": (lbfgs, lambda: (params0, lbfgs_init(params0)), (trainer.lbfgs_step, (params0, lbfgs_init(params0), batch))),
     }, batch, trainer.loss_fn
 
 
@@ -86,14 +88,17 @@ def plain_params(model):
 
 
 def plain_apply(model):
-    """u(params, x) for one point, written out: scale to [-1, 1]^d, dense, activation."""
+    """u(params, x) for one point, written out: scale to [-1, 1]^d, dense, activation,
+    then the problem's output transform."""
     n_layers = len(model.layers)
     act = model.activation
     if act.trainable:
         raise ValueError(f"the plain step does not implement trainable activations ({act.name})")
     bounds = model.input_bounds
+    transform = model.output_transform  # the problem's hard constraints, if any: same work
 
-    def apply(p, x):
+    def apply(p, point):
+        x = point
         if bounds is not None:
             lo = jnp.asarray(bounds[0], x.dtype)
             hi = jnp.asarray(bounds[1], x.dtype)
@@ -102,7 +107,8 @@ def plain_apply(model):
         for i in range(n_layers - 1):
             h = act(h @ p[f"W{i}"] + p[f"b{i}"])
         out = h @ p[f"W{n_layers - 1}"] + p[f"b{n_layers - 1}"]
-        return out[0] if model.out_dim == 1 else out
+        out = out[0] if model.out_dim == 1 else out
+        return out if transform is None else transform(point, out)
 
     return apply
 

@@ -1,0 +1,51 @@
+"""The benchmark scripts run, and the speed benchmark's hand-written step computes what
+the framework's does (a ratio of times means something only then)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import pinn
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plain_network_equals_the_model_with_its_output_transform():
+    speed = load("speed")
+    domain = pinn.Rectangle((-1.0, 0.0), (1.0, 2.0))
+    problem = pinn.Problem(
+        domain,
+        lambda u, x: pinn.laplacian(u)(x),
+        [pinn.Dirichlet(on=domain.boundary)],
+        output_transform=lambda x, y: (1 - x[0] ** 2) * x[1] * y + 0.5,
+    )
+    with jax.enable_x64(True):
+        model = pinn.MLP.for_problem(problem, (8, 8), "tanh", key=2, dtype="float64")
+        points = jnp.asarray(np.random.default_rng(0).uniform([-1, 0], [1, 2], size=(20, 2)))
+        plain = jax.vmap(lambda x: speed.plain_apply(model)(speed.plain_params(model), x))(points)
+        np.testing.assert_allclose(plain, jax.vmap(model)(points), rtol=1e-14, atol=1e-15)
+
+
+def test_speed_benchmark_runs_and_both_steps_have_the_same_loss():
+    speed = load("speed")
+    argv = ["--problems", "poisson2d", "--engines", "forward", "--steps", "2", "--lbfgs-steps", "1"]
+    report = speed.main([*argv, "--repeats", "1", "--no-sweep"])
+    (row,) = report["problems"]
+    forward = row["engines"]["forward"]
+    np.testing.assert_allclose(forward["loss_framework"], forward["loss_plain"], rtol=1e-12)
+    for phase in ("adam", "lbfgs"):
+        assert forward[phase]["framework"]["ms"] > 0 and forward[phase]["plain"]["ms"] > 0
+        assert not forward[phase]["framework"]["recompiled_on_second_step"]
+        assert not forward[phase]["plain"]["recompiled_on_second_step"]
