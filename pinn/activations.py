@@ -4,10 +4,11 @@ A PINN differentiates its network as often as the PDE does. A second-order PDE
 (heat, Poisson, elasticity, waves) needs a network whose second derivative exists
 and is informative, so every activation here carries its smoothness class:
 
-* ``C0``  -- continuous only (ReLU): the network is piecewise linear and its Hessian
-  is zero almost everywhere. Kept as the *baseline* that shows the failure.
+* ``C0``  -- continuous only. ReLU: the network is piecewise linear and its Hessian
+  is zero almost everywhere; kept as the *baseline* that shows the failure.
+  Hard-swish is C0 too (its slope jumps at x = +-3), though curved in between.
 * ``C1``  -- first derivative continuous, second derivative jumps (ELU with
-  alpha = 1, hard-swish).
+  alpha = 1).
 * ``Cinf`` -- infinitely differentiable (tanh, sin, swish/SiLU, GELU, softplus, mish).
 
 The numbers a user compares (phi(0), phi'(0), max |phi'|) are computed from the
@@ -98,7 +99,12 @@ _REGISTRY: dict[str, Activation] = {
         Activation("softplus", jax.nn.softplus, "Cinf", "log(1 + e^x), a smooth ReLU"),
         Activation("mish", _mish, "Cinf", "x*tanh(softplus(x))"),
         Activation("elu", jax.nn.elu, "C1", "exponential linear unit (alpha = 1): phi'' jumps at 0"),
-        Activation("hard_swish", _hard_swish, "C1", "piecewise-quadratic swish: phi'' jumps at -3, 3"),
+        Activation(
+            "hard_swish",
+            _hard_swish,
+            "C0",
+            "x*relu6(x+3)/6: phi' jumps at 3 (3/2 -> 1) and -3; phi'' = 1/3 between, 0 outside",
+        ),
         Activation(
             "relu",
             jax.nn.relu,

@@ -77,13 +77,17 @@ def _caller_stacklevel() -> int:
 
 
 def warn_if_curvature_blind(problem, activation: str | Activation) -> bool:
-    """Warn (once per call) when ``activation`` is C0 and the residual has second derivatives.
+    """Warn (once per call) when ``activation`` is piecewise linear and the residual has
+    second derivatives.
 
-    The order comes from probing the residual (:meth:`pinn.Problem.residual_order`),
-    never from the problem's name. Returns True when it warned.
+    Piecewise linear is measured, not declared: the activation's second derivative is
+    zero at every sampled point of [-10, 10] (ReLU; not hard-swish, which is C0 but
+    curved between its kinks). The order comes from probing the residual
+    (:meth:`pinn.Problem.residual_order`), never from the problem's name. Returns True
+    when it warned.
     """
     act = get_activation(activation)
-    if act.smoothness != "C0":
+    if act.smoothness != "C0" or activation_properties(act)["max_abs_d2phi"] != 0.0:
         return False
     order = problem.residual_order()
     if order < 2:
