@@ -24,6 +24,9 @@ trained field of a bundled problem into stresses::
 
     lam, mu = lame_of(problem)
     sxx, syy, sxy = stress(model, x, lam, mu)
+
+:func:`stress_fields` gives the same stresses in the form of a spec's ``derived``
+quantities (``pinn predict --fields sigma_xx,sigma_yy,sigma_xy``, the stress figure).
 """
 
 from __future__ import annotations
@@ -114,6 +117,31 @@ def stress_of(problem: pinn.Problem, u: Callable, points) -> jax.Array:
     lam, mu = lame_of(problem)
     points = jnp.asarray(points)
     return jax.vmap(lambda x: jnp.stack(stress(u, x, lam, mu)))(points)
+
+
+#: names of the stress components that :func:`stress_fields` derives, in output order.
+STRESS_FIELDS: tuple[str, ...] = ("sigma_xx", "sigma_yy", "sigma_xy")
+
+
+def stress_fields(lame: Callable[[Mapping[str, float]], tuple[float, float]]) -> dict[str, Callable]:
+    """The stresses as derived quantities of a spec (:attr:`ProblemSpec.derived`).
+
+    ``lame(params) -> (λ, μ)`` gives the (effective) Lamé parameters from the problem's
+    parameters, e.g. ``LAME["elasticity_beam"]``. Each entry is ``fn(u, x, **params)``
+    at one point, the form ``pinn predict --fields`` and the stress figure call::
+
+        {"sigma_xx": σ_xx, "sigma_yy": σ_yy, "sigma_xy": σ_xy}
+    """
+
+    def component(index: int, name: str) -> Callable:
+        def fn(u, x, **params):
+            lam, mu = lame(params)
+            return stress(u, x, lam, mu)[index]
+
+        fn.__name__ = fn.__qualname__ = name
+        return fn
+
+    return {name: component(i, name) for i, name in enumerate(STRESS_FIELDS)}
 
 
 @dataclasses.dataclass(frozen=True)

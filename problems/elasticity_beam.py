@@ -94,6 +94,7 @@ SPEC = register(
         build=build,
         summary="plane-stress Timoshenko cantilever, L = 4, D = 1, E = 1000, ν = 0.3, P = 1",
         target=1e-3,
+        derived=elasticity.stress_fields(elasticity.LAME["elasticity_beam"]),
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
         train={"steps": 2000, "lbfgs_steps": 2000, "lr": 1e-3, "n_interior": 1500, "n_boundary": 200, "derivatives": "forward"},
     )

@@ -90,6 +90,7 @@ SPEC = register(
         build=build,
         summary="Lamé cylinder, plane strain, a = 1, b = 2, E = 1, ν = 0.3, p = 0.1, quarter annulus",
         target=1e-3,
+        derived=elasticity.stress_fields(elasticity.LAME["elasticity_cylinder"]),
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
         # The symmetry terms are weighted up: they alone fix the rigid motions (a rotation
         # or translation has no stress). Measured (1000 Adam + 2000 L-BFGS): unit weights

@@ -83,6 +83,7 @@ SPEC = register(
         build=build,
         summary="div σ(u) + f = 0 on [0,1]², λ = 1, μ = 0.5, u = (cos 2πx sin πy, sin πx Q y⁴/4)",
         target=1e-3,
+        derived=elasticity.stress_fields(elasticity.LAME["elasticity_plate"]),
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
         # The Dirichlet terms are weighted up: a displacement error δ on an edge costs a
         # stress-like residual of only about δ, while the body force reaches ~80.

@@ -129,6 +129,47 @@ def test_small_start_spec_scales_only_the_last_layer():
         elasticity.SmallStartSpec(name="x", build=elasticity_cylinder.build, summary="", target=1e-3, output_init_scale=0.0)
 
 
+@pytest.mark.parametrize("name", ELASTICITY)
+def test_derived_stresses_of_each_spec(name):
+    """The spec's derived quantities (pinn predict --fields, stress figure) are the stresses of its field."""
+    spec = problems.get(name)
+    assert tuple(spec.derived) == elasticity.STRESS_FIELDS == ("sigma_xx", "sigma_yy", "sigma_xy")
+    problem = spec.problem()
+    points = jnp.asarray(problem.domain.sample_interior(40, "halton", seed=5))
+    with jax.enable_x64(True):
+        derived = np.column_stack(
+            [jax.vmap(lambda x, fn=fn: fn(problem.exact, x, **problem.params))(points) for fn in spec.derived.values()]
+        )
+        expected = np.asarray(elasticity.stress_of(problem, problem.exact, points))
+    np.testing.assert_allclose(derived, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_derived_stresses_use_the_problem_parameters():
+    """With E overridden the displacements scale by 1/E but the stresses do not: the derived
+    stresses must read E from the parameters they are given (E = 1 would halve the cylinder's)."""
+    beam, cylinder = problems.get("elasticity_beam"), problems.get("elasticity_cylinder")
+    L, D, P = 4.0, 1.0, 1.0
+    I = D**3 / 12  # noqa: E741
+    a, b, p = 1.0, 2.0, 0.1
+    with jax.enable_x64(True):
+        problem = beam.problem(E=2000.0)
+        points = jnp.asarray(problem.domain.sample_interior(30, "halton", seed=6))
+        x, y = np.asarray(points).T
+        sxx, syy, sxy = (np.asarray(jax.vmap(lambda q, fn=fn: fn(problem.exact, q, **problem.params))(points))
+                         for fn in beam.derived.values())
+        np.testing.assert_allclose(sxx, -P * (L - x) * y / I, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(syy, 0.0, atol=1e-10)
+        np.testing.assert_allclose(sxy, P / (2 * I) * (D**2 / 4 - y**2), rtol=1e-10, atol=1e-10)
+        problem = cylinder.problem(E=2.0)
+        points = jnp.asarray(problem.domain.sample_interior(30, "halton", seed=6))
+        sxx, syy, sxy = (np.asarray(jax.vmap(lambda q, fn=fn: fn(problem.exact, q, **problem.params))(points))
+                         for fn in cylinder.derived.values())
+    r = np.hypot(*np.asarray(points).T)
+    c, s = np.asarray(points)[:, 0] / r, np.asarray(points)[:, 1] / r
+    srr = c * c * sxx + s * s * syy + 2 * c * s * sxy
+    np.testing.assert_allclose(srr, p * a**2 / (b**2 - a**2) * (1 - b**2 / r**2), rtol=1e-10, atol=1e-12)
+
+
 # -- the exact elasticity solutions: equilibrium and every condition ----------------------
 
 
