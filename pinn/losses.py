@@ -6,6 +6,18 @@ For a term with pointwise residual r_i at its n points,
 
 and the training loss is :math:`\sum_k w_k L_k` over the terms (``"pde"`` first,
 then the conditions by name).
+
+Causal training (Wang, Sankaran & Perdikaris 2022, "Respecting causality is all you
+need for training physics-informed neural networks"): with ``causal_chunks = M > 0``
+the PDE term of a time-dependent problem splits its points into M equal slices of the
+time interval, slice i holding the mean squared residual :math:`L_i`, and becomes
+
+.. math::  L_{pde} = \frac{1}{M} \sum_{i=1}^{M} w_i L_i, \qquad
+           w_i = \exp\Big(-\varepsilon \sum_{k<i} L_k\Big)
+
+with the weights held constant under differentiation (``stop_gradient``): a slice
+counts fully only once every earlier slice is solved, so the solution is learnt
+forwards in time from the initial data, as the equation propagates it.
 """
 
 from __future__ import annotations
@@ -14,22 +26,78 @@ from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from pinn.operators import Field
 from pinn.problem import PDE_TERM, Problem
 
 
+def _squares(r: jax.Array) -> jax.Array:
+    """Squared norm of each point's residual, shape (n,)."""
+    return jnp.sum(r.reshape(r.shape[0], -1) ** 2, axis=-1)
+
+
 def _mean_square(r: jax.Array) -> jax.Array:
-    return jnp.mean(jnp.sum(r.reshape(r.shape[0], -1) ** 2, axis=-1))
+    return jnp.mean(_squares(r))
 
 
-def make_loss_terms(problem: Problem, apply: Callable, derivatives: str = "hessian") -> Callable:
-    """``terms(params, batch) -> {name: scalar}`` for ``problem`` and network ``apply``."""
+def time_chunks(t: jax.Array, t0: float, t1: float, chunks: int) -> jax.Array:
+    """Index (0 .. chunks - 1) of the equal slice of [t0, t1] holding each time in ``t``."""
+    index = jnp.floor((t - t0) / (t1 - t0) * chunks).astype(jnp.int32)
+    return jnp.clip(index, 0, chunks - 1)
+
+
+def chunk_losses(squares: jax.Array, index: jax.Array, chunks: int) -> jax.Array:
+    """Mean of ``squares`` over the points of each chunk, shape (chunks,); 0 for an empty chunk."""
+    sums = jax.ops.segment_sum(squares, index, num_segments=chunks)
+    counts = jax.ops.segment_sum(jnp.ones_like(squares), index, num_segments=chunks)
+    return sums / jnp.maximum(counts, 1)
+
+
+def causal_weights(losses: jax.Array, epsilon: float) -> jax.Array:
+    """w_i = exp(-epsilon * sum_{k<i} L_k) for chunk losses ``losses`` (in time order), held
+    constant under differentiation."""
+    before = jnp.cumsum(losses) - losses
+    return jax.lax.stop_gradient(jnp.exp(-epsilon * before))
+
+
+def causal_mean_square(r: jax.Array, t: jax.Array, t0: float, t1: float, chunks: int, epsilon: float) -> jax.Array:
+    """The causally weighted residual loss (1/M) sum_i w_i L_i of residuals ``r`` at times ``t``."""
+    losses = chunk_losses(_squares(r), time_chunks(t, t0, t1, chunks), chunks)
+    return jnp.mean(causal_weights(losses, epsilon) * losses)
+
+
+def make_loss_terms(
+    problem: Problem,
+    apply: Callable,
+    derivatives: str = "hessian",
+    causal_chunks: int = 0,
+    causal_epsilon: float = 1.0,
+) -> Callable:
+    """``terms(params, batch) -> {name: scalar}`` for ``problem`` and network ``apply``.
+
+    ``causal_chunks > 0`` weights the PDE term causally in time (see the module
+    docstring); it needs a time-dependent problem.
+    """
     conditions = problem.named_conditions
+    if causal_chunks:
+        if not problem.time_dependent:
+            raise ValueError(
+                f"causal_chunks = {causal_chunks} needs a time-dependent problem (space * TimeInterval); "
+                f"problem {problem.name!r} has coordinates {problem.coordinates}"
+            )
+        lower, upper = problem.domain.bounds
+        t0, t1 = float(np.asarray(lower)[-1]), float(np.asarray(upper)[-1])
+
+    def pde_loss(r, x):
+        if not causal_chunks:
+            return _mean_square(r)
+        return causal_mean_square(r, x[:, -1], t0, t1, causal_chunks, causal_epsilon)
 
     def terms(params, batch):
         u = Field(lambda x: apply(params, x), derivatives)
-        out = {PDE_TERM: _mean_square(jax.vmap(lambda x: problem.residual_at(u, x))(batch[PDE_TERM]["x"]))}
+        x = batch[PDE_TERM]["x"]
+        out = {PDE_TERM: pde_loss(jax.vmap(lambda x: problem.residual_at(u, x))(x), x)}
         for name, condition in conditions.items():
             out[name] = _mean_square(jax.vmap(lambda data, c=condition: c.residual(u, data))(batch[name]))
         return out

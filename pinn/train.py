@@ -113,6 +113,11 @@ class TrainConfig:
         checkpoint_every: with a ``checkpoint_dir``, write a checkpoint every this many
             steps (Adam and L-BFGS steps counted together); 0: only at the end.
         checkpoint_keep: how many of the newest checkpoints to keep.
+        causal_chunks: causal training (time-dependent problems): the PDE term weights
+            ``causal_chunks`` equal time slices by how well every earlier slice is
+            solved (:mod:`pinn.losses`); 0 (default) is the plain mean.
+        causal_epsilon: the causality parameter epsilon of those weights
+            ``exp(-epsilon * sum of the earlier slices' losses)``; larger is stricter.
     """
 
     steps: int = 2000
@@ -134,6 +139,8 @@ class TrainConfig:
     precision: str = "highest"
     checkpoint_every: int = 500
     checkpoint_keep: int = 3
+    causal_chunks: int = 0
+    causal_epsilon: float = 1.0
 
     def __post_init__(self):
         _check_int("steps", self.steps, 0)
@@ -162,6 +169,15 @@ class TrainConfig:
         _check_choice("precision", self.precision, PRECISIONS)
         _check_int("checkpoint_every", self.checkpoint_every, 0)
         _check_int("checkpoint_keep", self.checkpoint_keep, 1)
+        _check_int("causal_chunks", self.causal_chunks, 0)
+        if self.causal_chunks > self.n_interior:
+            raise ValueError(
+                f"causal_chunks ({self.causal_chunks}) must not exceed n_interior ({self.n_interior}): "
+                "every time slice needs collocation points"
+            )
+        _check_number("causal_epsilon", self.causal_epsilon)
+        if not self.causal_epsilon > 0:
+            raise ValueError(f"causal_epsilon must be positive, got {self.causal_epsilon!r}")
         if not isinstance(self.weights, Mapping):
             raise ValueError(f"weights must be a mapping of loss-term names to numbers, got {self.weights!r}")
         for name, value in self.weights.items():
@@ -171,7 +187,7 @@ class TrainConfig:
             if value < 0:
                 raise ValueError(f"weight of {name!r} must be non-negative, got {value!r}")
         object.__setattr__(self, "weights", {k: float(v) for k, v in self.weights.items()})
-        for name in ("lr", "final_lr_ratio"):
+        for name in ("lr", "final_lr_ratio", "causal_epsilon"):
             object.__setattr__(self, name, float(getattr(self, name)))
 
     def replace(self, **changes) -> "TrainConfig":
@@ -430,7 +446,9 @@ class _Trainer:
         self.fingerprint = fingerprint(problem, model, config)
         self.dtype = DTYPES[model.dtype]
         self.apply, self.params0 = pure_apply(model)
-        terms_fn = make_loss_terms(problem, self.apply, config.derivatives)
+        terms_fn = make_loss_terms(
+            problem, self.apply, config.derivatives, config.causal_chunks, config.causal_epsilon
+        )
 
         def loss_fn(params, batch):
             terms = terms_fn(params, batch)
