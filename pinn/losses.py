@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pinn.chunked import chunked_mean_square
 from pinn.operators import Field
 from pinn.problem import PDE_TERM, Problem
 
@@ -73,13 +74,21 @@ def make_loss_terms(
     derivatives: str = "hessian",
     causal_chunks: int = 0,
     causal_epsilon: float = 1.0,
+    chunk_size: int = 0,
 ) -> Callable:
     """``terms(params, batch) -> {name: scalar}`` for ``problem`` and network ``apply``.
 
     ``causal_chunks > 0`` weights the PDE term causally in time (see the module
-    docstring); it needs a time-dependent problem.
+    docstring); it needs a time-dependent problem. ``chunk_size > 0`` differentiates the
+    PDE term over chunks of that many points (:mod:`pinn.chunked`: same numbers, a
+    working set that fits a CPU's caches); not with causal weighting.
     """
     conditions = problem.named_conditions
+    if chunk_size and causal_chunks:
+        raise ValueError(
+            f"chunk_size = {chunk_size} and causal_chunks = {causal_chunks}: causal weights need every "
+            f"point's residual at once; use one of them"
+        )
     if causal_chunks:
         if not problem.time_dependent:
             raise ValueError(
@@ -94,10 +103,16 @@ def make_loss_terms(
             return _mean_square(r)
         return causal_mean_square(r, x[:, -1], t0, t1, causal_chunks, causal_epsilon)
 
+    def residual(params, x):
+        return problem.residual_at(Field(lambda y: apply(params, y), derivatives), x)
+
     def terms(params, batch):
         u = Field(lambda x: apply(params, x), derivatives)
         x = batch[PDE_TERM]["x"]
-        out = {PDE_TERM: pde_loss(jax.vmap(lambda x: problem.residual_at(u, x))(x), x)}
+        if chunk_size:
+            out = {PDE_TERM: chunked_mean_square(residual, params, x, chunk_size)}
+        else:
+            out = {PDE_TERM: pde_loss(jax.vmap(lambda x: problem.residual_at(u, x))(x), x)}
         for name, condition in conditions.items():
             out[name] = _mean_square(jax.vmap(lambda data, c=condition: c.residual(u, data))(batch[name]))
         return out

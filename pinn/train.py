@@ -118,6 +118,9 @@ class TrainConfig:
             solved (:mod:`pinn.losses`); 0 (default) is the plain mean.
         causal_epsilon: the causality parameter epsilon of those weights
             ``exp(-epsilon * sum of the earlier slices' losses)``; larger is stricter.
+        chunk_size: differentiate the PDE term over chunks of this many points
+            (:mod:`pinn.chunked`; same numbers): on a CPU, beyond a few thousand points,
+            a chunk of ~1000 keeps the cost per point flat. 0 (default): all at once.
     """
 
     steps: int = 2000
@@ -141,6 +144,7 @@ class TrainConfig:
     checkpoint_keep: int = 3
     causal_chunks: int = 0
     causal_epsilon: float = 1.0
+    chunk_size: int = 0
 
     def __post_init__(self):
         _check_int("steps", self.steps, 0)
@@ -169,6 +173,12 @@ class TrainConfig:
         _check_choice("precision", self.precision, PRECISIONS)
         _check_int("checkpoint_every", self.checkpoint_every, 0)
         _check_int("checkpoint_keep", self.checkpoint_keep, 1)
+        _check_int("chunk_size", self.chunk_size, 0)
+        if self.chunk_size and self.causal_chunks:
+            raise ValueError(
+                f"chunk_size ({self.chunk_size}) and causal_chunks ({self.causal_chunks}) cannot be combined: "
+                "causal weights need every point's residual at once; set one of them to 0"
+            )
         _check_int("causal_chunks", self.causal_chunks, 0)
         if self.causal_chunks > self.n_interior:
             raise ValueError(
@@ -447,7 +457,7 @@ class _Trainer:
         self.dtype = DTYPES[model.dtype]
         self.apply, self.params0 = pure_apply(model)
         terms_fn = make_loss_terms(
-            problem, self.apply, config.derivatives, config.causal_chunks, config.causal_epsilon
+            problem, self.apply, config.derivatives, config.causal_chunks, config.causal_epsilon, config.chunk_size
         )
 
         def loss_fn(params, batch):

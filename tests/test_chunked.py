@@ -78,3 +78,25 @@ def test_lbfgs_step_through_the_chunked_loss_equals_the_plain_one(setup):
         chunked = run(lambda p: chunked_mean_square(res, p, points, 64))
         for a, b in zip(jax.tree.leaves(chunked), jax.tree.leaves(plain)):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_training_with_chunks_follows_the_same_trajectory():
+    import problems
+
+    spec = problems.get("poisson2d")
+    settings = dict(steps=20, lbfgs_steps=5, hidden=(8, 8), n_interior=300, n_boundary=32, eval_every=0)
+    plain = spec.solve(**settings)
+    chunked = spec.solve(chunk_size=128, **settings)
+    assert chunked.config.chunk_size == 128
+    for a, b in zip(jax.tree.leaves(chunked.params), jax.tree.leaves(plain.params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(chunked.metrics["rel_l2"], plain.metrics["rel_l2"], rtol=1e-6)
+
+
+def test_bad_chunk_settings_are_refused():
+    from pinn.train import TrainConfig
+
+    with pytest.raises(ValueError, match=r"chunk_size must be a non-negative integer, got -1"):
+        TrainConfig(chunk_size=-1)
+    with pytest.raises(ValueError, match=r"chunk_size \(100\) and causal_chunks \(4\) cannot be combined"):
+        TrainConfig(chunk_size=100, causal_chunks=4)
