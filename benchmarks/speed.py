@@ -302,22 +302,32 @@ def _paired(a: dict, b: dict) -> float:
     return statistics.median(x / y for x, y in zip(a["ms_samples"], b["ms_samples"]))
 
 
-def sweep(name: str, engines, points, widths, steps: int, repeats: int, width_points: int) -> dict:
-    """Framework Adam step cost against collocation points and against width."""
+def sweep(name: str, engines, points, widths, steps: int, repeats: int, width_points: int, chunks=()) -> dict:
+    """Framework Adam step cost against collocation points and against width.
+
+    Over points, each engine is also timed with the PDE term differentiated in chunks
+    (``TrainConfig.chunk_size``) of each size in ``chunks`` (labelled ``ENGINE+chunkN``).
+    """
     spec = problems.get(name)
     problem = spec.problem()
     out = {"problem": name, "points": [], "widths": []}
     base_model = spec.make_model(problem)
+    labels = {engine: (engine, 0) for engine in engines}
+    labels.update({f"{engine}+chunk{c}": (engine, int(c)) for engine in engines for c in chunks})
     for n in points:
         config = spec.config(n_interior=int(n))
         variants, flops = {}, {}
         with _scope(base_model, config):
-            for engine in engines:
-                fw, _, _ = framework_steps(problem, base_model, config.replace(derivatives=engine))
-                variants[engine] = fw["adam"][:2]
-                flops[engine] = compiled_stats(*fw["adam"][2])
+            for label, (engine, chunk) in labels.items():
+                if chunk >= n:
+                    continue  # one chunk: the plain step
+                fw, _, _ = framework_steps(problem, base_model, config.replace(derivatives=engine, chunk_size=chunk))
+                variants[label] = fw["adam"][:2]
+                flops[label] = compiled_stats(*fw["adam"][2])
+                if chunk:  # XLA counts a loop body's flops once, not once per chunk
+                    flops[label].pop("flops", None)
             timed = time_variants(variants, steps=steps, repeats=repeats)
-        for engine in engines:
+        for engine in variants:
             entry = {"n_interior": int(n), "engine": engine, **timed[engine], **flops[engine]}
             entry["us_per_point"] = entry["ms"] * 1e3 / n
             entry["points_steps_per_s"] = n / (entry["ms"] * 1e-3)
@@ -398,10 +408,10 @@ def table(report: dict) -> str:
     for s in report.get("sweeps", []):
         lines.append("")
         lines.append(f"sweep over collocation points ({s['problem']}, framework Adam step)")
-        lines.append(f"{'n_interior':>10s} {'engine':8s} {'ms':>9s} {'us/point':>9s} {'GFLOP/s':>8s}")
+        lines.append(f"{'n_interior':>10s} {'engine':14s} {'ms':>9s} {'us/point':>9s} {'GFLOP/s':>8s}")
         for e in s["points"]:
             gf = e.get("flops", float("nan")) / (e["ms"] * 1e-3) / 1e9
-            lines.append(f"{e['n_interior']:10d} {e['engine']:8s} {e['ms']:9.2f} {e['us_per_point']:9.3f} {gf:8.2f}")
+            lines.append(f"{e['n_interior']:10d} {e['engine']:14s} {e['ms']:9.2f} {e['us_per_point']:9.3f} {gf:8.2f}")
         lines.append(f"sweep over width ({s['problem']}, framework Adam step)")
         lines.append(f"{'width':>10s} {'engine':8s} {'ms':>9s} {'GFLOP/s':>8s}")
         for e in s["widths"]:
@@ -422,6 +432,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--sweep-engines", nargs="+", default=("hessian", "forward"))
     parser.add_argument("--sweep-points", nargs="+", type=int, default=None)
     parser.add_argument("--sweep-widths", nargs="+", type=int, default=None)
+    parser.add_argument(
+        "--sweep-chunks", nargs="*", type=int, default=[1000], help="chunk sizes also timed in the points sweep (none: off)"
+    )
     parser.add_argument("--width-points", type=int, default=2000, help="collocation points of the width sweep")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--peak-tflops", type=float, default=None, help="the device's float32 peak, for the fraction reached")
@@ -453,7 +466,7 @@ def main(argv=None) -> dict:
     if not args.no_sweep:
         for name in args.sweep_problems:
             report["sweeps"].append(
-                sweep(name, args.sweep_engines, points, widths, max(steps // 2, 2), repeats, args.width_points)
+                sweep(name, args.sweep_engines, points, widths, max(steps // 2, 2), repeats, args.width_points, args.sweep_chunks)
             )
     if args.peak_tflops:
         for s in report["sweeps"]:
