@@ -70,8 +70,6 @@ def test_every_engine_matches_jax_hessian_on_bundled_residuals(name):
 @pytest.mark.parametrize("name", ["poisson2d", "heat3d", "elasticity_plate"])
 def test_training_gradient_matches(name):
     """d(loss)/d(params), what an Adam step uses, agrees between engines."""
-    if name not in problems.names():
-        pytest.skip(f"{name} not bundled yet")
     with jax.enable_x64(True):
         problem = bundled(name)
         apply, params = random_field(problem, key=4)
