@@ -14,6 +14,11 @@ Conditions (named loss terms): ``initial`` u(x, 0) = −sin πx; ``walls`` u(±1
 ``shock`` the same PDE residual at extra collocation points drawn densely around the
 shock (|x| ≤ ``shock_width``, t ≥ ``shock_start``), see :class:`ShockCollocation`.
 
+The network's output N is transformed so that the initial and wall conditions hold
+exactly (a hard constraint; their loss terms stay and read ~0):
+
+.. math::  u = -\sin \pi x + t\,(1 - x^2)\, N(x, t).
+
 Parameter: ``nu`` = ν (viscosity). Inputs ``(x, t)``; output field ``u``.
 """
 
@@ -34,10 +39,12 @@ NU = burgers_reference.NU
 
 
 def burgers_residual(u, x, nu):
-    """u_t + u u_x − ν u_xx at one point x = (x, t)."""
-    du = pinn.grad(u)(x)  # (u_x, u_t)
-    u_xx = pinn.hessian(u)(x)[0, 0]
-    return du[1] + u(x) * du[0] - nu * u_xx
+    """u_t + u u_x − ν u_xx at one point x = (x, t).
+
+    The three derivatives are single :func:`pinn.partial` products (nested forward
+    mode): measured 2.4x cheaper per training step than a gradient and a full Hessian.
+    """
+    return pinn.partial(u, 1)(x) + u(x) * pinn.partial(u, 0)(x) - nu * pinn.partial(u, 0, 0)(x)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -90,6 +97,9 @@ def build(nu: float = NU, shock_width: float = 0.1, shock_start: float = 0.2, sh
         pinn.Initial(value=lambda x: -jnp.sin(jnp.pi * x[0]), name="initial"),
         pinn.Dirichlet(on=domain.boundary, value=0.0, name="walls"),
     ]
+    def hard_conditions(x, y):
+        return -jnp.sin(jnp.pi * x[0]) + x[1] * (1.0 - x[0] ** 2) * y
+
     if shock_points:
         conditions.append(
             ShockCollocation(
@@ -111,6 +121,7 @@ def build(nu: float = NU, shock_width: float = 0.1, shock_start: float = 0.2, sh
         fields=("u",),
         name="burgers",
         description="u_t + u u_x = ν u_xx, ν = 0.01/π, x ∈ [-1,1], t ∈ [0,1], u(x,0) = -sin πx, u(±1,t) = 0",
+        output_transform=hard_conditions,
     )
 
 
@@ -121,9 +132,14 @@ SPEC = register(
         summary="u_t + u u_x = (0.01/π) u_xx on [-1,1] × [0,1], u(x,0) = -sin πx (shock at x = 0)",
         target=6.7e-4,
         model={"hidden": (20,) * 8, "activation": "tanh", "dtype": "float64"},
+        # The conditions hold exactly (output transform); Adam only starts the network
+        # (rel L2 0.43 -> 0.44 over 1000 steps while the loss falls 0.42 -> 0.13), L-BFGS
+        # does the work (3.5e-2 after 500 steps; with soft conditions 0.29).
+        # Cost: 1000 + 5000 steps are estimated at ~330 s on an idle 2-core CPU (600 steps
+        # took 90 s there with a gradient + Hessian residual, 2.4x dearer per step).
         train={
-            "steps": 2000,
-            "lbfgs_steps": 4000,
+            "steps": 1000,
+            "lbfgs_steps": 5000,
             "lr": 2e-3,
             "n_interior": 5000,
             "n_boundary": 200,
