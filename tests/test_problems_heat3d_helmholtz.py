@@ -1,7 +1,7 @@
 """heat3d and helmholtz2d impose their conditions exactly through an output transform.
 
 heat3d:      u = u0(x) + t d(x) N(x, t), d = 64 x(1-x) y(1-y) z(1-z)
-helmholtz2d: u = (1 - x²)(1 - y²) N(x, y)
+helmholtz2d: u = 4 (1 - x²)(1 - y²) N(x, y)
 
 Checked in float64: the conditions' loss terms vanish for an untrained network (and do
 not without the transform, so the check can fail), the transforms are what the
@@ -17,7 +17,7 @@ import pytest
 
 import pinn
 import problems
-from problems import heat3d
+from problems import heat3d, helmholtz2d
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +49,7 @@ def condition_losses(problem, transform, key):
     return losses
 
 
-@pytest.mark.parametrize("name", ["heat3d"])
+@pytest.mark.parametrize("name", ["heat3d", "helmholtz2d"])
 @pytest.mark.parametrize("key", [0, 7])
 def test_transform_imposes_every_condition_for_any_weights(name, key):
     problem = built(name)
@@ -74,8 +74,16 @@ def test_heat3d_transform_is_u0_plus_t_d_n():
     assert float(heat3d.hard_conditions(x.at[3].set(0.0), 123.0)) == pytest.approx(u0, rel=1e-14)
 
 
+def test_helmholtz2d_transform_is_scaled_bubble_times_n():
+    assert float(helmholtz2d.vanish_on_boundary(jnp.array([0.5, -0.25]), 3.0)) == pytest.approx(
+        4 * 0.75 * (1 - 0.0625) * 3.0, rel=1e-14
+    )
+    for edge_point in ([1.0, 0.3], [-1.0, -0.9], [0.2, 1.0], [-0.4, -1.0]):
+        assert float(helmholtz2d.vanish_on_boundary(jnp.array(edge_point), 5.0)) == 0.0
+
+
 @pytest.mark.parametrize(
-    "name, transform", [("heat3d", heat3d.hard_conditions)]
+    "name, transform", [("heat3d", heat3d.hard_conditions), ("helmholtz2d", helmholtz2d.vanish_on_boundary)]
 )
 def test_registry_networks_carry_the_transform(name, transform):
     spec = problems.get(name)
