@@ -31,14 +31,12 @@ quantities (``pinn predict --fields sigma_xx,sigma_yy,sigma_xy``, the stress fig
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
 
 import pinn
-from problems.registry import ProblemSpec
 
 
 def plane_strain_lame(E: float, nu: float) -> tuple[float, float]:
@@ -142,32 +140,3 @@ def stress_fields(lame: Callable[[Mapping[str, float]], tuple[float, float]]) ->
         return fn
 
     return {name: component(i, name) for i, name in enumerate(STRESS_FIELDS)}
-
-
-@dataclasses.dataclass(frozen=True)
-class SmallStartSpec(ProblemSpec):
-    """A :class:`ProblemSpec` whose network starts with its last layer scaled by ``output_init_scale``.
-
-    A Glorot-initialised network starts with fields of order 1 and strains of order 1;
-    where the solution is ten times smaller (the Lamé cylinder: u ≈ 0.1 to 0.2, stresses
-    ≈ 0.1) Adam spends its whole budget removing that start (measured: relative error
-    0.96 after 2,000 steps, against 0.10 after 1,000 with the scale 0.1). Scaling the
-    initial last-layer weights starts the field at the solution's size. The network
-    stays a plain :class:`pinn.MLP`, so saved runs reload unchanged.
-    """
-
-    output_init_scale: float = 1.0
-
-    def __post_init__(self):
-        parent = getattr(super(), "__post_init__", None)
-        if parent is not None:
-            parent()
-        if not self.output_init_scale > 0:
-            raise ValueError(f"output_init_scale must be positive, got {self.output_init_scale!r}")
-
-    def make_model(self, problem: pinn.Problem | None = None, **settings) -> pinn.MLP:
-        model = super().make_model(problem, **settings)
-        with jax.enable_x64(model.dtype == "float64"):
-            last = model.layers[-1]
-            last.kernel[...] = last.kernel[...] * self.output_init_scale
-        return model

@@ -20,11 +20,22 @@ term           equation                                       where
 ``faces_free`` σ n = 0  (σ_xy = σ_yy = 0)                     y = ±D/2
 =============  =============================================  ===================
 
-The residuals are in stress units (the tractions) and stress per length (the
-equilibrium), the clamp in displacement units. A clamp error δ strains the beam by
-about δ/L, that is a stress of E δ / L, so the clamp term is weighted by (E/L)²
-(62,500 at the defaults) to count as much as the stress terms; without it the stress
-terms, E times more sensitive to the network, leave the clamp unenforced.
+Scaling and the exact clamp. With E = 1000 the displacements are small (up to 0.27)
+while the stresses reach P L D / (2I) = 24; trained as they stand, the loss terms
+differ by orders of magnitude and a network started at order one spends its budget
+shrinking (measured: relative L2 error 0.64 at the former defaults). So:
+
+* the network's output N is turned into the displacement by the output transform
+  ``u = u_exact(0, y) + (x / L) U N`` with U = P L³ / (3 E I), the tip deflection of
+  the beam: the clamp holds exactly (its loss term stays and reads 0, a check) and
+  N is of order one;
+* the residuals are nondimensionalised with the shear-stress scale τ = P / D, the
+  size of the end load and of the face tractions: the tractions over τ, the
+  equilibrium times D / τ; the terms are then of comparable size (the equilibrium is
+  still weighted 10: see the spec's comment).
+
+Measured with the defaults (32-32-32 tanh, 500 Adam + 8,000 L-BFGS, equilibrium
+weighted 10): relative L2 error 2.3e-4 (see the spec's comment).
 
 Parameters: ``L`` = 4, ``D`` = 1, ``E`` = 1000, ``nu`` = 0.3, ``P`` = 1 (end load).
 Inputs ``(x, y)``; output fields ``(u_x, u_y)``.
@@ -52,28 +63,34 @@ def build(L: float = 4.0, D: float = 1.0, E: float = 1000.0, nu: float = 0.3, P:
     edge = domain.boundary
     lam, mu = elasticity.plane_stress_lame(E, nu)
     I = D**3 / 12  # noqa: E741
+    tau = P / D  # stress scale of the residuals
+    U = P * L**3 / (3 * E * I)  # displacement scale: the tip deflection
 
     def exact(x):
         return exact_displacement(x, L, D, E, nu, P)
 
     def residual(u, x, L, D, E, nu, P):
         lam, mu = elasticity.plane_stress_lame(E, nu)
-        return elasticity.navier_cauchy(u, x, lam, mu)
+        return elasticity.navier_cauchy(u, x, lam, mu) * (D * D / P)  # in units of τ / D = P / D²
 
     def end_sxx(u, x, normal):
-        return elasticity.stress(u, x, lam, mu)[0]
+        return elasticity.stress(u, x, lam, mu)[0] / tau
 
     def end_shear(u, x, normal):
-        return elasticity.stress(u, x, lam, mu)[2] - P / (2 * I) * (D**2 / 4 - x[1] ** 2)
+        return (elasticity.stress(u, x, lam, mu)[2] - P / (2 * I) * (D**2 / 4 - x[1] ** 2)) / tau
 
     def faces_free(u, x, normal):
-        return elasticity.traction(u, x, normal, lam, mu)
+        return elasticity.traction(u, x, normal, lam, mu) / tau
+
+    def clamped_output(x, y):
+        """u = u_exact(0, y) + (x / L) U N: the clamp at x = 0 holds for any network."""
+        return exact(x.at[0].set(0.0)) + (x[0] / L) * U * y
 
     return pinn.Problem(
         domain=domain,
         residual=residual,
         conditions=[
-            pinn.Dirichlet(on=edge.where(lambda x: np.isclose(x[0], 0.0)), value=exact, weight=(E / L) ** 2, name="clamp"),
+            pinn.Dirichlet(on=edge.where(lambda x: np.isclose(x[0], 0.0)), value=exact, name="clamp"),
             pinn.BoundaryResidual(on=edge.where(lambda x: np.isclose(x[0], L)), fn=end_sxx, name="end_sxx"),
             pinn.BoundaryResidual(on=edge.where(lambda x: np.isclose(x[0], L)), fn=end_shear, name="end_shear"),
             pinn.BoundaryResidual(
@@ -85,6 +102,7 @@ def build(L: float = 4.0, D: float = 1.0, E: float = 1000.0, nu: float = 0.3, P:
         fields=("u_x", "u_y"),
         name="elasticity_beam",
         description="plane-stress cantilever under an end shear load (Timoshenko), div σ(u) = 0",
+        output_transform=clamped_output,
     )
 
 
@@ -96,6 +114,20 @@ SPEC = register(
         target=1e-3,
         derived=elasticity.stress_fields(elasticity.LAME["elasticity_beam"]),
         model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
-        train={"steps": 2000, "lbfgs_steps": 2000, "lr": 1e-3, "n_interior": 1500, "n_boundary": 200, "derivatives": "forward"},
+        # Measured (relative L2 error): Adam stalls at 0.2 to 0.7 whatever its settings, so it
+        # only starts L-BFGS, which does the work. The error follows the equilibrium residual
+        # (a residual body force bends the beam: it shifts the shear force and moment at every
+        # section), so the PDE term is weighted 10: with unit weights 1.0e-3 after 6,500
+        # L-BFGS steps, with 10: 9.1e-5 after 5,000; at these defaults 2.3e-4 (network key 0)
+        # and 6.9e-4 (key 1), the error still swinging by 2x between evaluations at 8,000 steps.
+        train={
+            "steps": 500,
+            "lbfgs_steps": 8000,
+            "lr": 1e-3,
+            "n_interior": 1500,
+            "n_boundary": 200,
+            "weights": {"pde": 10.0},
+            "derivatives": "forward",
+        },
     )
 )
