@@ -367,8 +367,11 @@ def test_short_elasticity_solve_lowers_the_error(name):
 
 @pytest.mark.slow
 def test_short_burgers_solve_lowers_the_error():
+    # The initial and wall values are imposed exactly (output transform), so the untrained
+    # network already holds u(x, 0) (error 0.49) and what is left is the shock, which Adam
+    # barely moves on a tiny network (measured 0.49 -> 0.46 in 300 steps): L-BFGS does it.
     problem = burgers.build(shock_points=64)
     before, after = _initial_and_trained_error(
-        "burgers", problem, (16, 16), steps=300, lbfgs_steps=0, lr=1e-2, n_interior=256, n_boundary=48, resample_every=0
+        "burgers", problem, (16, 16), steps=100, lbfgs_steps=300, lr=1e-2, n_interior=256, n_boundary=48, resample_every=0
     )
-    assert after < 0.6 * before, (before, after)  # measured: 1.56 -> 0.65
+    assert after < 0.8 * before, (before, after)  # measured: 0.49 -> 0.35
