@@ -136,13 +136,14 @@ SPEC = register(
         # (rel L2 0.43 -> 0.44 over 1000 steps while the loss falls 0.42 -> 0.13), L-BFGS
         # does the work: measured 3.5e-2, 2.3e-2, 1.8e-2, 1.2e-2, 1.1e-2, 1.2e-2, 7.9e-3,
         # 7.5e-3, 6.5e-3, 6.9e-3 after 500, 1000, ..., 5000 L-BFGS steps (soft conditions:
-        # 0.29 after 500). The target 6.7e-4 is NOT reached (6.9e-3 at these defaults).
-        # A first layer started 3x larger was worse (8.8e-2 after 1000 L-BFGS steps).
-        # Cost: 1000 + 5000 steps are estimated at ~330 s on an idle 2-core CPU (600 steps
-        # took 90 s there with a gradient + Hessian residual, 2.4x dearer per step).
+        # 0.29 after 500). The target 6.7e-4 is NOT reached (6.5e-3 at these defaults,
+        # 1000 + 4500 steps). A first layer started 3x larger was worse (8.8e-2 after
+        # 1000 L-BFGS steps). Cost: 300 + 300 steps trained in 90 s at load average
+        # 2.4-3.6 (20 s of it compiling), so 1000 + 4500 take about 380 s when this run
+        # has the 2 cores to itself (estimated from about half of them at that load).
         train={
             "steps": 1000,
-            "lbfgs_steps": 5000,
+            "lbfgs_steps": 4500,
             "lr": 2e-3,
             "n_interior": 5000,
             "n_boundary": 200,
