@@ -270,7 +270,6 @@ def resolve_run(name: str | None, file_settings: dict | None, flags: dict, width
     """
     import problems
 
-    from pinn.nn import MLP
     from pinn.train import TrainConfig
 
     file_settings = file_settings or {"problem": None, "params": {}, "model": {}, "train": {}}
@@ -290,8 +289,13 @@ def resolve_run(name: str | None, file_settings: dict | None, flags: dict, width
     problem = spec.problem(**settings["params"])
     key = model_settings.get("key")
     key = 0 if key is None else key
-    model = MLP.for_problem(
-        problem, tuple(model_settings["hidden"]), model_settings["activation"], key=key, dtype=model_settings["dtype"]
+    # Through the spec: a bundled problem may start its network its own way (wave1d).
+    model = spec.make_model(
+        problem,
+        hidden=tuple(model_settings["hidden"]),
+        activation=model_settings["activation"],
+        key=key,
+        dtype=model_settings["dtype"],
     )
     return spec, problem, model, config, key
 

@@ -344,3 +344,12 @@ def test_a_run_refused_by_the_trainer_prints_one_line(tmp_path, capsys):
     assert code == 2
     assert re.search(r"unknown loss term 'initial' in weights; the terms are: pde, dirichlet", one_error_line(err))
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_builds_the_network_the_registry_would():
+    """wave1d starts its first layer larger (problems/wave1d.py): `pinn solve` must too."""
+    spec, problem, model, config, key = cli.resolve_run("wave1d", None, {}, None, None)
+    expected = problems.get("wave1d").make_model(problem)
+    np.testing.assert_array_equal(np.asarray(model.layers[0].kernel[...]), np.asarray(expected.layers[0].kernel[...]))
+    plain = pinn.MLP.for_problem(problem, expected.hidden, expected.activation.name, key=0, dtype=expected.dtype)
+    assert not np.array_equal(np.asarray(model.layers[0].kernel[...]), np.asarray(plain.layers[0].kernel[...]))
