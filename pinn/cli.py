@@ -538,6 +538,9 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+ALL_DERIVED = ("<all derived>",)  # `--fields` given without names
+
+
 def cmd_predict(args) -> int:
     import problems
 
@@ -547,7 +550,10 @@ def cmd_predict(args) -> int:
         io.check_array_suffix(Path(path), what)  # before loading anything
     run = io.load_run(args.directory)
     derived = problems.get(run.problem.name).derived
-    columns = io.output_columns(run, derived, args.fields)
+    fields = tuple(derived) if args.fields is ALL_DERIVED else args.fields
+    if args.fields is ALL_DERIVED and not derived:
+        raise ValueError(f"problem {run.problem.name!r} defines no derived quantities for --fields")
+    columns = io.output_columns(run, derived, fields)
     points = io.read_points(args.points, run.problem.domain.dim, run.problem.coordinates)
     outside = int((~run.problem.domain.contains(points, tol=1e-6)).sum())
     if outside:
@@ -683,7 +689,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", metavar="DIR", help="a run folder written by 'pinn solve'")
     p.add_argument("--points", required=True, metavar="IN", help="input points, .npy or .csv, shape (n, d)")
     p.add_argument("--out", required=True, metavar="OUT", help="output values, .npy or .csv")
-    p.add_argument("--fields", type=_names, metavar="A,B", help="derived quantities to add (e.g. sigma_xx,sigma_yy)")
+    p.add_argument(
+        "--fields",
+        type=_names,
+        nargs="?",
+        const=ALL_DERIVED,
+        metavar="A,B",
+        help="derived quantities to add (e.g. sigma_xx,sigma_yy); alone: every one the problem defines",
+    )
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser(

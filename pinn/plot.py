@@ -374,7 +374,8 @@ def deformed_figure(result, n_lines: int = 15, n_along: int = 200) -> Figure | N
     ax.set_ylabel(names[1])
     ax.set_aspect("equal")
     ax.legend(loc="best", fontsize=8)
-    ax.set_title(f"deformed shape, displacement magnified x {scale:.3g}", fontsize=10)
+    verb = "magnified" if scale >= 1 else "scaled"
+    ax.set_title(f"deformed shape, displacement {verb} x {scale:.3g}", fontsize=10)
     fig.suptitle(_error_title(result))
     return fig
 

@@ -353,3 +353,11 @@ def test_the_command_line_builds_the_network_the_registry_would():
     np.testing.assert_array_equal(np.asarray(model.layers[0].kernel[...]), np.asarray(expected.layers[0].kernel[...]))
     plain = pinn.MLP.for_problem(problem, expected.hidden, expected.activation.name, key=0, dtype=expected.dtype)
     assert not np.array_equal(np.asarray(model.layers[0].kernel[...]), np.asarray(plain.layers[0].kernel[...]))
+
+
+def test_predict_with_bare_fields_adds_every_derived_quantity(tmp_path, capsys):
+    fake_run("elasticity_plate", tmp_path / "plate")
+    np.save(tmp_path / "p.npy", np.random.default_rng(3).uniform(size=(4, 2)))
+    code, _, err = run(["predict", tmp_path / "plate", "--fields", "--points", tmp_path / "p.npy", "--out", tmp_path / "o.csv"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "o.csv").read_text().splitlines()[0] == "u_x,u_y,sigma_xx,sigma_yy,sigma_xy"
