@@ -26,7 +26,8 @@ import jax
 import jax.numpy as jnp
 
 
-def _squares(r: jax.Array) -> jax.Array:
+def squares(r: jax.Array) -> jax.Array:
+    """Squared norm of each point's residual: (n,) from residuals of shape (n, ...)."""
     return jnp.sum(r.reshape(r.shape[0], -1) ** 2, axis=-1)
 
 
@@ -49,14 +50,14 @@ def chunked_mean_square(residual: Callable, params, points: jax.Array, chunk_siz
     ``residual(params, x)`` acts on one point and returns a scalar or a vector.
     ``points`` gets a zero gradient: collocation points are data, not parameters.
     """
-    return jnp.mean(_squares(jax.vmap(residual, in_axes=(None, 0))(params, points)))
+    return jnp.mean(squares(jax.vmap(residual, in_axes=(None, 0))(params, points)))
 
 
 def _forward(residual, params, points, chunk_size):
     chunks, masks = _padded(points, chunk_size)
 
     def chunk_sum(p, xs, mask):
-        return jnp.sum(mask * _squares(jax.vmap(residual, in_axes=(None, 0))(p, xs)))
+        return jnp.sum(mask * squares(jax.vmap(residual, in_axes=(None, 0))(p, xs)))
 
     def accumulate(carry, chunk):
         total, grads = carry

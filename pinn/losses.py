@@ -28,18 +28,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.chunked import chunked_mean_square
+from pinn.chunked import chunked_mean_square, squares
 from pinn.operators import Field
 from pinn.problem import PDE_TERM, Problem
 
 
-def _squares(r: jax.Array) -> jax.Array:
-    """Squared norm of each point's residual, shape (n,)."""
-    return jnp.sum(r.reshape(r.shape[0], -1) ** 2, axis=-1)
-
-
 def _mean_square(r: jax.Array) -> jax.Array:
-    return jnp.mean(_squares(r))
+    return jnp.mean(squares(r))
 
 
 def time_chunks(t: jax.Array, t0: float, t1: float, chunks: int) -> jax.Array:
@@ -48,10 +43,10 @@ def time_chunks(t: jax.Array, t0: float, t1: float, chunks: int) -> jax.Array:
     return jnp.clip(index, 0, chunks - 1)
 
 
-def chunk_losses(squares: jax.Array, index: jax.Array, chunks: int) -> jax.Array:
-    """Mean of ``squares`` over the points of each chunk, shape (chunks,); 0 for an empty chunk."""
-    sums = jax.ops.segment_sum(squares, index, num_segments=chunks)
-    counts = jax.ops.segment_sum(jnp.ones_like(squares), index, num_segments=chunks)
+def chunk_losses(point_losses: jax.Array, index: jax.Array, chunks: int) -> jax.Array:
+    """Mean of ``point_losses`` over the points of each chunk, shape (chunks,); 0 for an empty chunk."""
+    sums = jax.ops.segment_sum(point_losses, index, num_segments=chunks)
+    counts = jax.ops.segment_sum(jnp.ones_like(point_losses), index, num_segments=chunks)
     return sums / jnp.maximum(counts, 1)
 
 
@@ -64,7 +59,7 @@ def causal_weights(losses: jax.Array, epsilon: float) -> jax.Array:
 
 def causal_mean_square(r: jax.Array, t: jax.Array, t0: float, t1: float, chunks: int, epsilon: float) -> jax.Array:
     """The causally weighted residual loss (1/M) sum_i w_i L_i of residuals ``r`` at times ``t``."""
-    losses = chunk_losses(_squares(r), time_chunks(t, t0, t1, chunks), chunks)
+    losses = chunk_losses(squares(r), time_chunks(t, t0, t1, chunks), chunks)
     return jnp.mean(causal_weights(losses, epsilon) * losses)
 
 
@@ -112,7 +107,7 @@ def make_loss_terms(
         if chunk_size:
             out = {PDE_TERM: chunked_mean_square(residual, params, x, chunk_size)}
         else:
-            out = {PDE_TERM: pde_loss(jax.vmap(lambda x: problem.residual_at(u, x))(x), x)}
+            out = {PDE_TERM: pde_loss(jax.vmap(residual, in_axes=(None, 0))(params, x), x)}
         for name, condition in conditions.items():
             out[name] = _mean_square(jax.vmap(lambda data, c=condition: c.residual(u, data))(batch[name]))
         return out
