@@ -10,9 +10,7 @@ quadrature (:mod:`problems.burgers_reference`: 200 nodes, converged to about 1e-
 equal to the classic ``burgers_shock.mat`` to 3e-12), tabulated on the classic grid
 x = linspace(−1, 1, 256) × t = 0, 0.01, ..., 0.99 on which errors are measured.
 
-Conditions (named loss terms): ``initial`` u(x, 0) = −sin πx; ``walls`` u(±1, t) = 0;
-``shock`` the same PDE residual at extra collocation points drawn densely around the
-shock (|x| ≤ ``shock_width``, t ≥ ``shock_start``), see :class:`ShockCollocation`.
+Conditions (named loss terms): ``initial`` u(x, 0) = −sin πx; ``walls`` u(±1, t) = 0.
 
 The network's output N is transformed so that the initial and wall conditions hold
 exactly (a hard constraint; their loss terms stay and read ~0):
@@ -24,9 +22,7 @@ Parameter: ``nu`` = ν (viscosity). Inputs ``(x, t)``; output field ``u``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from collections.abc import Callable
 
 import jax.numpy as jnp
 import numpy as np
@@ -47,40 +43,6 @@ def burgers_residual(u, x, nu):
     return pinn.partial(u, 1)(x) + u(x) * pinn.partial(u, 0)(x) - nu * pinn.partial(u, 0, 0)(x)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ShockCollocation(pinn.Condition):
-    """The PDE residual ``fn(u, x)`` at extra points packed around the line x = 0.
-
-    Points are x = width · z |z| (z uniform in [−1, 1], so the density grows like
-    |x|^(−1/2) towards the shock) and t uniform in [start, t1]; they are redrawn at
-    each resampling like the interior points. This places collocation points where the
-    solution is steep; it uses where the shock forms, not any solution values.
-    """
-
-    fn: Callable
-    width: float = 0.1
-    start: float = 0.2
-    kind = "collocation"
-
-    def __post_init__(self):
-        super().__post_init__()
-        if not self.width > 0:
-            raise ValueError(f"shock collocation width must be positive, got {self.width!r}")
-
-    def sample(self, domain, n, sampler, seed):
-        lower, upper = domain.bounds
-        if not lower[-1] <= self.start < upper[-1]:
-            raise ValueError(f"shock collocation start {self.start} must lie in the time interval [{lower[-1]}, {upper[-1]})")
-        v = pinn.unit_points(n, 2, sampler, seed)
-        z = 2 * v[:, 0] - 1
-        x = np.clip(self.width * z * np.abs(z), lower[0], upper[0])
-        t = self.start + v[:, 1] * (upper[-1] - self.start)
-        return {"x": np.column_stack([x, t])}
-
-    def residual(self, u, data):
-        return self.fn(u, data["x"])
-
-
 @functools.lru_cache(maxsize=4)
 def _reference(nu: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
     # Cached: a pure function of (nu, nodes) that costs about a second.
@@ -90,26 +52,17 @@ def _reference(nu: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return points, values
 
 
-def build(nu: float = NU, shock_width: float = 0.1, shock_start: float = 0.2, shock_points: int = 1500) -> pinn.Problem:
+def build(nu: float = NU) -> pinn.Problem:
     domain = pinn.Interval(-1.0, 1.0) * pinn.TimeInterval(0.0, 1.0)
     points, values = _reference(float(nu), burgers_reference.DEFAULT_NODES)
     conditions = [
         pinn.Initial(value=lambda x: -jnp.sin(jnp.pi * x[0]), name="initial"),
         pinn.Dirichlet(on=domain.boundary, value=0.0, name="walls"),
     ]
+
     def hard_conditions(x, y):
         return -jnp.sin(jnp.pi * x[0]) + x[1] * (1.0 - x[0] ** 2) * y
 
-    if shock_points:
-        conditions.append(
-            ShockCollocation(
-                fn=lambda u, x: burgers_residual(u, x, nu),
-                width=shock_width,
-                start=shock_start,
-                n=shock_points,
-                name="shock",
-            )
-        )
     return pinn.Problem(
         domain=domain,
         residual=burgers_residual,
@@ -132,20 +85,20 @@ SPEC = register(
         summary="u_t + u u_x = (0.01/π) u_xx on [-1,1] × [0,1], u(x,0) = -sin πx (shock at x = 0)",
         target=6.7e-4,
         model={"hidden": (20,) * 8, "activation": "tanh", "dtype": "float64"},
-        # The conditions hold exactly (output transform); Adam only starts the network
-        # (rel L2 0.43 -> 0.44 over 1000 steps while the loss falls 0.42 -> 0.13), L-BFGS
-        # does the work: measured 3.5e-2, 2.3e-2, 1.8e-2, 1.2e-2, 1.1e-2, 1.2e-2, 7.9e-3,
-        # 7.5e-3, 6.5e-3, 6.9e-3 after 500, 1000, ..., 5000 L-BFGS steps (soft conditions:
-        # 0.29 after 500). The target 6.7e-4 is NOT reached (6.5e-3 at these defaults,
-        # 1000 + 4500 steps). A first layer started 3x larger was worse (8.8e-2 after
-        # 1000 L-BFGS steps). Cost: 300 + 300 steps trained in 90 s at load average
-        # 2.4-3.6 (20 s of it compiling), so 1000 + 4500 take about 380 s when this run
-        # has the 2 cores to itself (estimated from about half of them at that load).
+        # The conditions hold exactly (output transform). Plain collocation points do
+        # the rest; extra residual points packed around the shock (tried earlier) made it
+        # worse: rel L2 0.44 vs 5.5e-2 after the 1000 Adam steps and 6.5e-3 vs 6.4e-4
+        # after 4500 L-BFGS steps. Measured (float64, 6500 points): 7.3e-3, 4.4e-3,
+        # 2.8e-3, 2.3e-3, 1.5e-3, 1.1e-3, 8.7e-4, 7.2e-4, 6.4e-4 after 500, 1000, ...,
+        # 4500 L-BFGS steps; these defaults (6000) reach 5.7e-4 in 538 s of training
+        # on an idle 2-core CPU (benchmarks/accuracy.md).
+        # float32 is 1.8x cheaper per step but stalls near 5e-4 (its line search runs
+        # out of precision after ~6000 steps), too close to the target.
         train={
             "steps": 1000,
-            "lbfgs_steps": 4500,
+            "lbfgs_steps": 6000,
             "lr": 2e-3,
-            "n_interior": 5000,
+            "n_interior": 6500,
             "n_boundary": 200,
             "resample_every": 500,
             "derivatives": "forward",

@@ -46,7 +46,7 @@ def test_wave_operator_equals_the_hessian_form(engine, c):
 
 @pytest.mark.parametrize("engine", ["forward", "hessian"])  # pinn.partial whatever the engine
 def test_burgers_residual_equals_the_gradient_and_hessian_form(engine):
-    problem = burgers.build(shock_points=64)
+    problem = burgers.build()
     u = random_field(problem)
     x = points(problem)
     nu = problem.params["nu"]
@@ -72,8 +72,6 @@ def test_output_transform_imposes_every_condition_exactly(name):
     batch = jax.tree.map(jnp.asarray, pinn.sample_batch(problem, 128, 128, "sobol", seed=4))
     terms = jax.jit(make_loss_terms(problem, apply, "forward"))(params, batch)
     for term in problem.named_conditions:
-        if problem.named_conditions[term].kind == "collocation":
-            continue  # burgers' "shock" term is the PDE residual at extra points
         assert float(terms[term]) < 1e-28, (term, float(terms[term]))
     assert float(terms["pde"]) > 1e-3
 
@@ -92,7 +90,7 @@ def test_wave_transform_starts_from_the_initial_value_with_zero_velocity():
 
 
 def test_burgers_transform_holds_the_initial_value_and_the_walls():
-    problem = burgers.build(shock_points=64)
+    problem = burgers.build()
     u = random_field(problem)
     x0 = jnp.stack([jnp.linspace(-1, 1, 17), jnp.zeros(17)], axis=1)
     np.testing.assert_allclose(np.asarray(jax.vmap(u)(x0)), -np.sin(np.pi * np.asarray(x0[:, 0])), rtol=0, atol=1e-15)
