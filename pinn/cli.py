@@ -232,7 +232,8 @@ def _command_line_settings(args) -> dict:
     if args.seed is not None:
         model["key"] = args.seed
         train["seed"] = args.seed
-    for flag, key in (("steps", "steps"), ("lbfgs_steps", "lbfgs_steps"), ("lr", "lr"), ("points", "n_interior")):
+    overrides = (("steps", "steps"), ("lbfgs_steps", "lbfgs_steps"), ("lr", "lr"), ("points", "n_interior"), ("chunk_size", "chunk_size"))
+    for flag, key in overrides:
         if getattr(args, flag) is not None:
             train[key] = getattr(args, flag)
     if args.derivatives is not None:
@@ -653,6 +654,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=_positive_int, metavar="W", help="neurons per hidden layer")
     p.add_argument("--depth", type=_positive_int, metavar="D", help="number of hidden layers")
     p.add_argument("--points", type=_positive_int, metavar="N", help="collocation points for the PDE residual")
+    p.add_argument(
+        "--chunk-size",
+        type=_non_negative_int,
+        metavar="N",
+        help="differentiate the PDE term over chunks of N points (same numbers, flat cost per point on a CPU; 0: all at once)",
+    )
     p.add_argument("--steps", type=_non_negative_int, metavar="N", help="Adam steps")
     p.add_argument("--lbfgs-steps", type=_non_negative_int, metavar="N", help="L-BFGS steps after Adam")
     p.add_argument("--lr", type=_positive_float, metavar="X", help="Adam learning rate")

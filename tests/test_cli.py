@@ -189,6 +189,15 @@ def test_toml_config_and_flags_combine_in_order(tmp_path):
     assert config.lbfgs_steps == spec.train["lbfgs_steps"] and key == 0  # the rest from the problem's defaults
 
 
+def test_chunk_size_flag_sets_the_chunked_pde_term():
+    args = cli.build_parser().parse_args(["solve", "heat1d", "--chunk-size", "64", "--points", "256"])
+    _, _, _, config, _ = cli.resolve_run("heat1d", None, cli._command_line_settings(args), args.width, args.depth)
+    assert (config.chunk_size, config.n_interior) == (64, 256)
+    args = cli.build_parser().parse_args(["solve", "heat1d"])
+    _, _, _, config, _ = cli.resolve_run("heat1d", None, cli._command_line_settings(args), args.width, args.depth)
+    assert config.chunk_size == 0  # the default: all points at once
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
@@ -221,6 +230,7 @@ def test_bad_config_files_are_refused_before_training(tmp_path, capsys, content,
     [
         (["solve", "poisson2d", "--lr", "nan"], r"--lr: must be a positive finite number, got 'nan'"),
         (["solve", "poisson2d", "--derivatives", "finite"], r"unknown derivatives engine 'finite'; valid engines: hessian"),
+        (["solve", "poisson2d", "--chunk-size", "-1"], r"--chunk-size: must be a non-negative integer, got '-1'"),
         (["solve", "poisson2d", "--float32", "--float64"], r"argument --float64: not allowed with argument --float32"),
         (["solve"], r"name a problem \(see 'pinn list'\) or give --config FILE"),
         (["solve", "poisson2d", "--resume"], r"--resume needs --out DIR"),
