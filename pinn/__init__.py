@@ -27,7 +27,7 @@ from pinn.evaluate import relative_l2
 from pinn.geometry import Annulus, Box, Box3D, Disk, Domain, Interval, Polygon, Rectangle, SpaceTime, TimeInterval
 from pinn.losses import make_loss_terms
 from pinn.nn import MLP, pure_apply
-from pinn.operators import DERIVATIVE_ENGINES, Field, divergence, grad, hessian, jacobian, laplacian, partial
+from pinn.operators import DERIVATIVE_ENGINES, Field, divergence, grad, hessian, jacobian, laplacian, partial, taylor
 from pinn.problem import Problem, Reference
 from pinn.sampling import SAMPLERS, unit_points
 from pinn.train import NonFiniteLossWarning, Result, TrainConfig, check_resumable, solve
@@ -43,7 +43,7 @@ __all__ = [
     "Annulus", "Box", "Box3D", "Disk", "Domain", "Interval", "Polygon", "Rectangle", "SpaceTime", "TimeInterval",
     "make_loss_terms",
     "MLP", "pure_apply",
-    "DERIVATIVE_ENGINES", "Field", "divergence", "grad", "hessian", "jacobian", "laplacian", "partial",
+    "DERIVATIVE_ENGINES", "Field", "divergence", "grad", "hessian", "jacobian", "laplacian", "partial", "taylor",
     "Problem", "Reference",
     "SAMPLERS", "unit_points",
     "NonFiniteLossWarning", "Result", "TrainConfig", "check_resumable", "solve",

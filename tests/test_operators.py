@@ -242,6 +242,45 @@ def test_unknown_engine_lists_the_valid_ones():
         operators.check_engine("Forward")
 
 
+@pytest.mark.parametrize("engine", ENGINE_OR_PLAIN)
+def test_taylor_gives_the_value_and_derivatives_along_one_axis(engine):
+    with jax.enable_x64(True):
+        u = field(scalar_u, engine)
+        x = jnp.asarray(X3)
+        g, H = scalar_grad(X3), scalar_hessian(X3)
+        for k in range(3):
+            value, first, second = pinn.taylor(u, k)(x)
+            assert_rel(value, scalar_u(x), RTOL64)
+            assert_rel(first, g[k], RTOL64)
+            assert_rel(second, H[k, k], RTOL64)
+        value, first = pinn.taylor(u, -1, order=1)(x)  # negative index: the last coordinate
+        assert_rel(first, g[2], RTOL64)
+        third = pinn.taylor(u, 2, order=3)(x)[3]
+        assert_rel(third, pinn.partial(u, 2, 2, 2)(x), RTOL64)
+        assert abs(float(third)) > 1e-3  # nonzero, so the comparison can fail
+
+
+@pytest.mark.parametrize("engine", ENGINE_OR_PLAIN)
+def test_taylor_of_vector_field(engine):
+    with jax.enable_x64(True):
+        v = field(vector_v, engine)
+        value, first, second = pinn.taylor(v, 1)(jnp.asarray(X2))
+        assert value.shape == first.shape == second.shape == (3,)
+        assert_rel(second, pinn.partial(v, 1, 1)(jnp.asarray(X2)), RTOL64)
+        assert_rel(first, pinn.partial(v, 1)(jnp.asarray(X2)), RTOL64)
+
+
+@pytest.mark.parametrize("order", [0, -1, 1.5, True])
+def test_taylor_order_must_be_a_positive_integer(order):
+    with pytest.raises(ValueError, match=rf"taylor order must be a positive integer, got {order!r}"):
+        pinn.taylor(scalar_u, 0, order=order)
+
+
+def test_taylor_index_out_of_range():
+    with pytest.raises(ValueError, match=r"coordinate index 3 out of range for a point with 3 coordinates"):
+        pinn.taylor(scalar_u, 3)(jnp.asarray(X3))
+
+
 def test_partial_needs_an_index():
     with pytest.raises(ValueError, match=r"partial needs at least one coordinate index, e\.g\. partial\(u, 0\)"):
         pinn.partial(scalar_u)
