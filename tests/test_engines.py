@@ -170,3 +170,22 @@ def test_second_order_bad_input():
         engines.second_order(u, jnp.ones(2), (), jnp.ones((2, 3)))
     with pytest.raises(ValueError, match=r"channel term \(0, 2\) refers to a direction outside 0\.\.1"):
         engines.second_order(u, jnp.ones(2), (((0, 2, 1.0),),))
+
+
+@pytest.mark.parametrize("activation", ["softplus", "mish"])
+def test_forward_engine_is_exact_where_a_pre_activation_is_exactly_zero(activation):
+    """softplus (and mish) are jnp.logaddexp(z, 0) behind a custom_jvp rule; their body
+    takes max and abs of z and is not twice differentiable at z = 0 as written. At x = 0
+    an untrained network (zero biases) has every pre-activation exactly 0: the forward
+    engine must follow the rule there (it read softplus'' = 0.18 instead of 1/4 when it
+    differentiated the body: a Laplacian of 0.080 instead of 0.063)."""
+    with jax.enable_x64(True):
+        model = pinn.MLP(1, 1, (4, 4), activation, key=0, dtype="float64")
+        apply, params = pinn.pure_apply(model)
+        u = lambda x: apply(params, x)  # noqa: E731
+        for x in (jnp.zeros(1), jnp.array([0.37])):
+            H = jax.hessian(u)(x)
+            assert abs(float(H[0, 0])) > 1e-3  # a curvature the comparison can miss
+            lap = pinn.laplacian(pinn.Field(u, "forward"))(x)
+            np.testing.assert_allclose(lap, H[0, 0], rtol=1e-12, atol=0)
+            np.testing.assert_allclose(pinn.hessian(pinn.Field(u, "forward"))(x), H, rtol=1e-12, atol=0)
