@@ -89,6 +89,13 @@ def _basis(x, k):
     return jnp.zeros_like(x).at[k].set(1.0)
 
 
+def _axis(k: int, x) -> int:
+    """Coordinate index ``k`` of point ``x`` (negative counts from the end), checked."""
+    if not -x.shape[0] <= k < x.shape[0]:
+        raise ValueError(f"coordinate index {k} out of range for a point with {x.shape[0]} coordinates")
+    return k % x.shape[0]
+
+
 def _directional(u, k):
     """x -> du/dx_k, by one forward-mode product."""
     return lambda y: jax.jvp(u, (y,), (_basis(y, k),))[1]
@@ -186,9 +193,7 @@ def partial(u, *indices: int) -> Callable:
     def derivative(x):
         f = u
         for k in indices:
-            if not -x.shape[0] <= k < x.shape[0]:
-                raise ValueError(f"coordinate index {k} out of range for a point with {x.shape[0]} coordinates")
-            f = _directional(f, k % x.shape[0])
+            f = _directional(f, _axis(k, x))
         return f(x)
 
     return derivative
@@ -207,9 +212,7 @@ def taylor(u, index: int, order: int = 2) -> Callable:
         raise ValueError(f"taylor order must be a positive integer, got {order!r}")
 
     def coefficients(x):
-        if not -x.shape[0] <= index < x.shape[0]:
-            raise ValueError(f"coordinate index {index} out of range for a point with {x.shape[0]} coordinates")
-        direction = _basis(x, index % x.shape[0])
+        direction = _basis(x, _axis(index, x))
 
         def up_to(n, y):
             if n == 0:
@@ -220,4 +223,3 @@ def taylor(u, index: int, order: int = 2) -> Callable:
         return up_to(order, x)
 
     return coefficients
-

@@ -185,7 +185,7 @@ def test_forward_engine_is_exact_where_a_pre_activation_is_exactly_zero(activati
         u = lambda x: apply(params, x)  # noqa: E731
         for x in (jnp.zeros(1), jnp.array([0.37])):
             H = jax.hessian(u)(x)
-            assert abs(float(H[0, 0])) > 1e-3  # a curvature the comparison can miss
+            assert abs(float(H[0, 0])) > 1e-3  # a real curvature, so a wrong engine shows
             lap = pinn.laplacian(pinn.Field(u, "forward"))(x)
             np.testing.assert_allclose(lap, H[0, 0], rtol=1e-12, atol=0)
             np.testing.assert_allclose(pinn.hessian(pinn.Field(u, "forward"))(x), H, rtol=1e-12, atol=0)
