@@ -28,9 +28,15 @@ def sample_batch(
     round_: int = 0,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Points for the residual (``n_interior``) and for each condition (``n_boundary``
-    each, unless the condition sets its own ``n``); ``round_`` numbers resamplings."""
+    each, unless the condition sets its own ``n``); ``round_`` numbers resamplings.
+
+    The problem's ``extra_points`` (if any) follow the ``n_interior`` sampled points of
+    the residual in every batch, so its shape is the same at every resampling."""
     check_sampler(sampler)
-    batch = {PDE_TERM: {"x": problem.domain.sample_interior(n_interior, sampler, term_seed(seed, round_, 0))}}
+    interior = problem.domain.sample_interior(n_interior, sampler, term_seed(seed, round_, 0))
+    if problem.extra_points is not None:
+        interior = np.concatenate([interior, problem.extra_points])
+    batch = {PDE_TERM: {"x": interior}}
     for i, (name, condition) in enumerate(problem.named_conditions.items(), start=1):
         n = condition.n or n_boundary
         batch[name] = condition.sample(problem.domain, n, sampler, term_seed(seed, round_, i))

@@ -10,15 +10,19 @@ Values ``g`` are constants or functions of one point ``x`` written with ``jax.nu
 ==================  ==========================================================
 Dirichlet           u(x) - g(x) = 0                 on a boundary set
 Neumann             n . grad u(x) - g(x) = 0        on a boundary set
-Robin               a u + b n . grad u - g = 0      on a boundary set
+Robin               alpha u + beta n . grad u - g = 0  on a boundary set
 Initial             u(x, t0) - g(x) = 0             on the initial slice
 InitialVelocity     u_t(x, t0) - g(x) = 0           (second order in time)
 Periodic            u(x|axis=lo) - u(x|axis=hi) = 0 across one axis
-Data                u(x_i) - y_i = 0                at observed points
+Data                u(x_i) - y_i = 0                at observed points in the domain
 BoundaryResidual    r(u, x, n) = 0                  any pointwise boundary equation
 ==================  ==========================================================
 
-``component`` picks one field of a vector problem (``None``: all fields).
+``component`` picks one field of a vector problem (``None``: all fields). ``n`` is the
+outward unit normal. ``Robin(alpha=a, beta=b, value=g)`` weighs the value against the
+normal derivative (a, b numbers, not both 0): b = 0 is a Dirichlet condition, a = 0 a
+Neumann one, and heat loss to surroundings at T_inf, -k dT/dn = h (T - T_inf), is
+``Robin(alpha=h, beta=k, value=h * T_inf)``.
 """
 
 from __future__ import annotations
@@ -39,6 +43,33 @@ def _value(g, x):
 
 def _pick(u_x, component):
     return u_x if component is None else jnp.atleast_1d(u_x)[component]
+
+
+def _row(array, i):
+    row = array[i]
+    return row.tolist() if np.ndim(row) else float(row)
+
+
+def check_finite_rows(what: str, array: np.ndarray) -> None:
+    """A ValueError naming the first row of ``array`` that holds a NaN or an infinity."""
+    bad = ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{what} row {i} is not finite: {_row(array, i)}")
+
+
+def check_inside(what: str, points: np.ndarray, domain) -> None:
+    """A ValueError naming the first of ``points`` outside ``domain``.
+
+    The tolerance (1e-9 of the domain's size) lets points on the boundary, rounded
+    when written to a file, count as inside.
+    """
+    lower, upper = domain.bounds
+    tol = 1e-9 * max(1.0, float(np.max(np.asarray(upper) - np.asarray(lower))))
+    outside = ~domain.contains(points, tol)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise ValueError(f"{what} row {i}, {_row(points, i)}, lies outside the domain {domain!r}")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -126,13 +157,29 @@ class Neumann(_OnBoundary):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Robin(_OnBoundary):
-    """alpha u + beta n . grad u = g on a boundary set."""
+    r"""alpha u + beta n . grad u = g on a boundary set (n the outward unit normal).
+
+    .. math::  \alpha\, u + \beta\, \partial u / \partial n = g
+
+    ``beta = 0`` is a Dirichlet condition, ``alpha = 0`` a Neumann one. Heat loss to
+    surroundings at temperature T_inf through a coefficient h, -k dT/dn = h (T - T_inf),
+    is ``Robin(alpha=h, beta=k, value=h * T_inf)``.
+    """
 
     alpha: float = 1.0
     beta: float = 1.0
     value: float | Callable = 0.0
     component: int | None = None
     kind = "robin"
+
+    def __post_init__(self):
+        super().__post_init__()
+        number = [isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in (self.alpha, self.beta)]
+        if not (all(number) and np.isfinite([self.alpha, self.beta]).all() and (self.alpha or self.beta)):
+            raise ValueError(
+                f"Robin imposes alpha * u + beta * (n . grad u) = value; alpha and beta must be finite numbers, "
+                f"not both 0, got alpha={self.alpha!r}, beta={self.beta!r}"
+            )
 
     def residual(self, u, data):
         x = data["x"]
@@ -221,14 +268,18 @@ class Data(Condition):
                 f"data points must have shape (n, d) and values a first axis of length n; "
                 f"got {points.shape} and {values.shape}"
             )
-        if not (np.isfinite(points).all() and np.isfinite(values).all()):
-            raise ValueError("data points and values must be finite")
+        try:
+            check_finite_rows("data points", points)
+            check_finite_rows("data values", values)
+        except ValueError as err:
+            raise ValueError(f"data points and values must be finite; {err}") from None
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "values", values)
 
     def sample(self, domain, n, sampler, seed):
         if self.points.shape[1] != domain.dim:
             raise ValueError(f"data points have {self.points.shape[1]} coordinates, the domain has {domain.dim}")
+        check_inside("data points", self.points, domain)
         return {"x": self.points, "y": self.values}
 
     def residual(self, u, data):

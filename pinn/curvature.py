@@ -83,7 +83,8 @@ def warn_if_curvature_blind(problem, activation: str | Activation) -> bool:
     Piecewise linear is measured, not declared: the activation's second derivative is
     zero at every sampled point of [-10, 10] (ReLU; not hard-swish, which is C0 but
     curved between its kinks). The order comes from probing the residual
-    (:meth:`pinn.Problem.residual_order`), never from the problem's name. Returns True
+    (:meth:`pinn.Problem.residual_order`), never from the problem's name; any order
+    >= 2 warns (every derivative of order >= 2 of such a network is zero). Returns True
     when it warned.
     """
     act = get_activation(activation)
@@ -92,9 +93,12 @@ def warn_if_curvature_blind(problem, activation: str | Activation) -> bool:
     order = problem.residual_order()
     if order < 2:
         return False
+    # Derivatives of every order >= 2 of a piecewise linear network vanish, so a
+    # fourth-order residual (a biharmonic plate) is as blind as a second-order one.
+    terms = "second-order terms" if order == 2 else f"terms of order 2 to {order}"
     warnings.warn(
         f"activation {act.name!r} is piecewise linear (C0): the network's second derivatives are zero "
-        f"almost everywhere, so the second-order terms of problem {problem.name!r}'s residual vanish whatever "
+        f"almost everywhere, so the {terms} of problem {problem.name!r}'s residual vanish whatever "
         f"the weights and the PINN cannot fit the PDE. Training goes on as a baseline; use a smooth "
         f"activation (tanh, swish, gelu, sin, softplus, mish) to solve it.",
         CurvatureWarning,

@@ -15,6 +15,8 @@ and whether the residual is finite for the exact solution.
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
@@ -22,10 +24,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.conditions import Condition, named
+from pinn.conditions import Condition, check_finite_rows, check_inside, named
 from pinn.geometry import Domain, SpaceTime
 
 PDE_TERM = "pde"
+#: The highest derivative order :meth:`Problem.residual_order` tells apart.
+MAX_PROBED_ORDER = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +47,32 @@ class Reference:
             raise ValueError(f"reference points must be (n, d) and values (n,) or (n, m); got {points.shape}, {values.shape}")
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "values", values.reshape(len(points), -1))
+
+
+def _runs(fn, points) -> bool:
+    """Whether ``fn`` traces on one point of ``points`` (shapes only, nothing computed)."""
+    try:
+        jax.eval_shape(fn, points[0])
+    except Exception:
+        return False
+    return True
+
+
+def _signature(fn) -> str:
+    try:
+        return f"{getattr(fn, '__name__', 'residual')}{inspect.signature(fn)}"
+    except (TypeError, ValueError):
+        return repr(fn)
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} value{'' if len(value) == 1 else 's'}"
+    if isinstance(value, dict):
+        return f"a dict with keys {list(value)}"
+    return f"a {type(value).__name__}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +95,21 @@ class Problem:
             ``u = g(x) + d(x) N(x)`` and ``d = 0`` on a boundary, ``u = g`` there whatever
             the weights; or it scales the output to the solution's size (``u = s N``).
             Keep the conditions it imposes: their loss then reads ~0, a check.
+        up_to_constant: names of fields defined only up to an additive constant (the
+            pressure of incompressible flow with no pinned value): their errors are
+            measured with the means removed (:func:`pinn.evaluate.error_report`).
+        extra_points: optional (k, d) collocation points of the residual, added to
+            every sampled batch after the ``n_interior`` sampled ones (same shape at
+            every resampling, so nothing recompiles). They put points where the
+            solution needs them; on the L-shaped domain the solution is singular at
+            the re-entrant corner (0.5, 0.5) (u ~ r^(2/3) there, r the distance to it), so::
+
+                corner = np.array([0.5, 0.5])
+                rings = [corner + r * np.array([np.cos(t), np.sin(t)])
+                         for r in (0.01, 0.03, 0.1) for t in np.linspace(0.5 * np.pi, 2 * np.pi, 12)]
+                problem = pinn.Problem(lshape, residual, conditions, extra_points=np.array(rings))
+
+            Every point must be finite and inside the domain.
     """
 
     domain: Domain
@@ -77,6 +122,8 @@ class Problem:
     name: str = "custom"
     description: str = ""
     output_transform: Callable | None = None
+    up_to_constant: tuple[str, ...] = ()
+    extra_points: np.ndarray | None = None
 
     def __post_init__(self):
         if not isinstance(self.domain, Domain):
@@ -105,6 +152,8 @@ class Problem:
             raise ValueError(f"output_transform must be a function fn(x, y) -> y, got {self.output_transform!r}")
         if self.exact is not None and not callable(self.exact):
             raise ValueError(f"exact must be a function of one point, got {self.exact!r}")
+        object.__setattr__(self, "up_to_constant", self._checked_up_to_constant(fields))
+        object.__setattr__(self, "extra_points", self._checked_extra_points())
         if self.reference is not None:
             if self.reference.points.shape[1] != self.domain.dim or self.reference.values.shape[1] != len(fields):
                 raise ValueError(
@@ -174,19 +223,65 @@ class Problem:
             if self.output_transform is not None:
                 self._check_output_transform(points)
             field = self.exact if self.exact is not None else self._test_field()
-            try:
-                r = jax.jit(jax.vmap(lambda x: self.residual_at(field, x)))(points)
-            except Exception as err:
-                raise ValueError(
-                    f"residual(u, x, **params) failed for a field with {self.n_fields} component(s) "
-                    f"and points of shape ({self.domain.dim},): {err}"
-                ) from err
+            r = self._residual_on(field, points)
             if r.ndim > 2:
                 raise ValueError(f"residual must return a scalar or a vector (shape () or (k,)), got shape {r.shape[1:]}")
             if self.exact is not None and not np.isfinite(np.asarray(r)).all():
                 raise ValueError("residual is not finite for the exact solution")
             for name, condition in self.named_conditions.items():
                 self._check_condition(name, condition, field)
+
+    def _residual_on(self, field, points):
+        """The residual of ``field`` at ``points``; a residual called the wrong way round or
+        returning something other than one array gets a message saying so."""
+        try:
+            r = jax.jit(jax.vmap(lambda x: self.residual_at(field, x)))(points)
+        except Exception as err:
+            if _runs(lambda x: self.residual_at(x, field), points):  # residual(x, u, ...)
+                raise ValueError(
+                    f"residual must take the field first and the point second, residual(u, x, **params); "
+                    f"it fails called that way and runs with the two swapped (it is declared "
+                    f"{_signature(self.residual)}): swap its first two arguments"
+                ) from err
+            raise ValueError(
+                f"residual(u, x, **params) failed for a field with {self.n_fields} component(s) "
+                f"and points of shape ({self.domain.dim},): {err}"
+            ) from err
+        if not isinstance(r, jax.Array):
+            hint = "is a return statement missing?" if r is None else "stack the equations with jnp.stack([...])"
+            raise ValueError(
+                f"residual must return one array, a scalar or a vector of shape (k,) for k equations; "
+                f"it returned {_describe(r)}: {hint}"
+            )
+        return r
+
+    def _checked_up_to_constant(self, fields):
+        names = (self.up_to_constant,) if isinstance(self.up_to_constant, str) else tuple(self.up_to_constant)
+        for name in names:
+            if name not in fields:
+                raise ValueError(
+                    f"up_to_constant must name fields defined up to a constant; {name!r} is not a field; "
+                    f"fields: {', '.join(fields)}"
+                )
+        return tuple(dict.fromkeys(names))
+
+    def _checked_extra_points(self):
+        if self.extra_points is None:
+            return None
+        d = self.domain.dim
+        try:
+            points = np.array(self.extra_points, dtype=np.float64)  # a copy the caller cannot change
+        except (TypeError, ValueError):
+            raise ValueError(f"extra_points must be an array of shape (k, {d}), got {self.extra_points!r}") from None
+        if points.ndim != 2 or points.shape[1] != d or len(points) == 0:
+            raise ValueError(
+                f"extra_points must have shape (k, {d}), k >= 1 points of coordinates {self.coordinates}, "
+                f"got shape {points.shape}"
+            )
+        check_finite_rows("extra_points", points)
+        check_inside("extra_points", points, self.domain)
+        points.setflags(write=False)
+        return points
 
     def _check_condition(self, name, condition, field):
         """Points, component and value shape of one condition, on a few sampled points."""
@@ -226,36 +321,57 @@ class Problem:
             )
 
     def residual_order(self) -> int:
-        """Highest derivative order of u in the residual (0, 1 or 2), found by probing.
+        r"""Highest derivative order of u in the residual, 0 to :data:`MAX_PROBED_ORDER`
+        (4: four or more), found by probing.
 
-        At a point x0 it compares fields that agree in value, in value and gradient,
-        up to the Hessian: an affine field a + b.(x - x0), and the same plus
-        (x - x0).(x - x0)/2, which changes only the second derivatives at x0.
+        At a point :math:`x_0`, with :math:`y = x - x_0`, the residual is evaluated on a
+        random polynomial field (per field: random a, b, symmetric S and directions w_k)
+
+        .. math::  p(x) = a + b \cdot y + \tfrac12 y^\top S y + \sum_{k=3}^{4} \tfrac{1}{k!} (w_k \cdot y)^k
+
+        and on :math:`p + (v \cdot y)^k / k!` for k = 1 ... 4, which changes the k-th
+        derivatives at :math:`x_0` and no lower ones. The order is the largest k whose
+        change moves the residual. A linear k-th order part :math:`A : \nabla^k u`
+        changes by :math:`A(v, \dots, v)`, a polynomial in the random direction v that
+        vanishes only on a set of measure zero unless A = 0: the wave operator
+        :math:`u_{tt} - u_{xx}`, Klein-Gordon and a lone :math:`u_{xy}` are all seen (an
+        isotropic probe :math:`|y|^2` misses them). The random, full-rank S keeps
+        nonlinear second-order parts such as :math:`\det \nabla^2 u` away from the
+        rank-deficient Hessians where a rank-one change would not show. A non-local
+        residual (one that evaluates u away from x) reports the maximum.
         """
-        m = self.n_fields
+        m, d, top = self.n_fields, self.domain.dim, MAX_PROBED_ORDER
         with jax.enable_x64(True):
             x0s = self._probe_points(3)
-            key = jax.random.key(7)
-            a, b = jax.random.normal(key, (2, m, self.domain.dim))
-            a = a[:, 0]
+            n = len(x0s)
+            keys = jax.random.split(jax.random.key(7), 5)
+            a = jax.random.normal(keys[0], (n, m))
+            b = jax.random.normal(keys[1], (n, m, d))
+            s = jax.random.normal(keys[2], (n, m, d, d))
+            s = 0.5 * (s + jnp.swapaxes(s, -1, -2))
+            w = jax.random.normal(keys[3], (n, top + 1, m, d))
+            v = jax.random.normal(keys[4], (n, top + 1, m, d))
+            # Row 0 leaves p as it is; row k adds (v_k . y)^k / k!.
+            switches = jnp.eye(top + 1).at[0, 0].set(0.0)
 
-            def shaped(v):
-                return v[0] if m == 1 else v
+            def at(x0, a, b, s, w, v, on):
+                def u(x):
+                    y = x - x0
+                    value = a + b @ y + 0.5 * jnp.sum((s @ y) * y, axis=-1)
+                    for k in range(3, top + 1):
+                        value = value + (w[k] @ y) ** k / math.factorial(k)
+                    for k in range(1, top + 1):
+                        value = value + on[k] * (v[k] @ y) ** k / math.factorial(k)
+                    return value[0] if m == 1 else value
 
-            def affine(x0, slope=True):
-                return lambda x: shaped(a + (b @ (x - x0) if slope else 0.0))
+                return self.residual_at(u, x0)
 
-            def curved(x0):
-                return lambda x: shaped(a + b @ (x - x0) + 0.5 * jnp.sum((x - x0) ** 2) * jnp.ones(m))
-
-            order = 0
-            for x0 in x0s:
-                base = self.residual_at(affine(x0, slope=False), x0)
-                if not np.allclose(self.residual_at(affine(x0), x0), base, rtol=1e-10, atol=1e-12):
-                    order = max(order, 1)
-                if not np.allclose(self.residual_at(curved(x0), x0), self.residual_at(affine(x0), x0), rtol=1e-10, atol=1e-12):
-                    order = 2
-            return order
+            probe = jax.vmap(lambda *c: jax.vmap(lambda on: at(*c, on))(switches))
+            r = np.asarray(jax.jit(probe)(x0s, a, b, s, w, v)).reshape(n, top + 1, -1)
+            moved = [
+                not np.allclose(r[:, k], r[:, 0], rtol=1e-10, atol=1e-12, equal_nan=True) for k in range(1, top + 1)
+            ]
+            return max((k for k, changed in enumerate(moved, start=1) if changed), default=0)
 
     # -- the solution it is measured against ------------------------------------------
     @property
