@@ -15,7 +15,8 @@ from ``jax.jacfwd`` when :math:`n \le m`, else ``jax.jacrev``) and minimises the
 
 with :math:`D = I` or, with ``scaling="marquardt"``, :math:`D = \mathrm{diag}(J^\top J)`.
 Up to ``dense_limit`` parameters the system is formed and solved by Cholesky
-factorisation; above it :math:`J^\top J v` is applied matrix-free (one ``jvp`` and one
+factorisation (with fewer residuals than parameters, :math:`m < n`, as the equivalent
+:math:`m \times m` system :math:`\delta = -D^{-1}J^\top (J D^{-1} J^\top + \mu I)^{-1} r`); above it :math:`J^\top J v` is applied matrix-free (one ``jvp`` and one
 ``vjp``) inside conjugate gradients, so :math:`J` is never stored. The trial point is
 judged by the gain ratio of the actual to the predicted reduction,
 
@@ -111,7 +112,11 @@ class LevenbergMarquardt:
     (Cholesky); above it, ``cg_iterations`` conjugate-gradient iterations to the
     relative residual ``cg_tolerance``. ``scaling``: ``"identity"`` (D = I) or
     ``"marquardt"`` (D = diag(JᵀJ), dense path only). ``min_gain_ratio``: the
-    smallest gain ratio of an accepted step.
+    smallest gain ratio of an accepted step. ``jacobian_chunk``: on the dense path,
+    compute that many columns (forward mode) or rows (reverse mode) of J at a time
+    (``jax.lax.map`` with ``batch_size``), bounding the tangents held at once; 0
+    computes all of them in one ``vmap``. The dense path holds J (m × n) and JᵀJ
+    (n × n); the matrix-free path holds neither.
     """
 
     damping: float = 1e-3
@@ -124,6 +129,7 @@ class LevenbergMarquardt:
     cg_tolerance: float = 1e-8
     scaling: str = "identity"
     min_gain_ratio: float = 1e-4
+    jacobian_chunk: int = 0
 
     def __post_init__(self):
         if not (0.0 < self.min_damping < self.max_damping):
@@ -140,9 +146,9 @@ class LevenbergMarquardt:
             raise ValueError(f"increase = {self.increase!r} must be > 1 (the damping factor of a rejected step)")
         if not 0.0 < self.decrease < 1.0:
             raise ValueError(f"decrease = {self.decrease!r} must be in (0, 1) (the damping factor of a very good step)")
-        for name in ("dense_limit", "cg_iterations"):
+        for name in ("dense_limit", "cg_iterations", "jacobian_chunk"):
             value = getattr(self, name)
-            lowest = 0 if name == "dense_limit" else 1
+            lowest = 1 if name == "cg_iterations" else 0
             if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
                 raise ValueError(f"{name} must be an integer >= {lowest}; got {value!r}")
         if not self.cg_tolerance > 0.0:
@@ -159,6 +165,26 @@ class LevenbergMarquardt:
                 f"scaling='marquardt' needs the dense path, but {n} parameters exceed dense_limit = "
                 f"{self.dense_limit}; use scaling='identity' or raise dense_limit"
             )
+
+    def _jacobian(self, r_flat: Callable, flat: jax.Array, n: int, m: int) -> tuple[jax.Array, jax.Array]:
+        """J (m, n) and r at ``flat``: n jvps (forward) when n <= m, else m vjps (reverse),
+        all at once or ``jacobian_chunk`` at a time."""
+        forward = n <= m
+        if not self.jacobian_chunk:
+            jacobian = jax.jacfwd if forward else jax.jacrev
+            return jacobian(_with_value(r_flat), has_aux=True)(flat)
+        dtype = flat.dtype
+        if forward:
+            r, jvp = jax.linearize(r_flat, flat)
+            columns = jax.lax.map(
+                lambda i: jvp(jax.nn.one_hot(i, n, dtype=dtype)), jnp.arange(n), batch_size=self.jacobian_chunk
+            )
+            return columns.T, r
+        r, vjp = jax.vjp(r_flat, flat)
+        rows = jax.lax.map(
+            lambda i: vjp(jax.nn.one_hot(i, m, dtype=r.dtype))[0], jnp.arange(m), batch_size=self.jacobian_chunk
+        )
+        return rows, r
 
     def init(self, params) -> LMState:
         """The state before the first step: the initial damping, in the parameters' dtype."""
@@ -191,20 +217,24 @@ class LevenbergMarquardt:
         mu = jnp.clip(state.damping, self.min_damping, self.max_damping).astype(dtype)
 
         if n <= self.dense_limit:
-            # n jvps for jacfwd against m vjps for jacrev: the cheaper is the shorter side.
-            jacobian = jax.jacfwd if n <= m else jax.jacrev
-            J, r = jacobian(_with_value(r_flat), has_aux=True)(flat)
+            J, r = self._jacobian(r_flat, flat, n, m)
             g = J.T @ r
-            JtJ = J.T @ J
             if self.scaling == "marquardt":
-                d = jnp.diagonal(JtJ)
+                d = jnp.sum(J**2, axis=0)
                 # A parameter the residuals ignore has a zero column; the floor keeps D
                 # positive so the system stays definite and that parameter's step is 0.
                 d = jnp.maximum(d, jnp.finfo(dtype).eps * jnp.max(d))
             else:
                 d = jnp.ones_like(flat)
-            factor = jnp.linalg.cholesky(JtJ + mu * jnp.diag(d))
-            delta = -jax.scipy.linalg.cho_solve((factor, True), g)
+            if n <= m:
+                factor = jnp.linalg.cholesky(J.T @ J + mu * jnp.diag(d))
+                delta = -jax.scipy.linalg.cho_solve((factor, True), g)
+            else:
+                # Fewer residuals than parameters: the same step from an m × m system,
+                # (JᵀJ + μD)⁻¹Jᵀ = D⁻¹Jᵀ(JD⁻¹Jᵀ + μI)⁻¹ (push-through identity).
+                JDinv = J / d
+                factor = jnp.linalg.cholesky(JDinv @ J.T + mu * jnp.eye(m, dtype=dtype))
+                delta = -JDinv.T @ jax.scipy.linalg.cho_solve((factor, True), r)
             Jdelta = J @ delta
         else:
             r, jvp = jax.linearize(r_flat, flat)

@@ -123,6 +123,17 @@ def test_damped_step_matches_its_formula(shape, scaling):
         np.testing.assert_allclose(flat7(p_cg), x0 + delta, rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("shape", ["tall", "wide"])
+def test_chunked_jacobian_gives_the_same_step(shape):
+    """J three columns (forward, tall) or three rows (reverse, wide) at a time."""
+    A, b = (A_TALL, B_TALL) if shape == "tall" else (A_WIDE, B_WIDE)
+    start = {"a": jnp.array([0.3, -0.2, 0.1]), "b": jnp.array([[0.5, 0.0], [-0.4, 0.2]])}
+    params, _, _ = first_step(LevenbergMarquardt(damping=0.5, jacobian_chunk=3), linear(A, b), start)
+    x0 = flat7(start)
+    delta = -np.linalg.solve(A.T @ A + 0.5 * np.eye(7), A.T @ (A @ x0 - b))
+    np.testing.assert_allclose(flat7(params), x0 + delta, rtol=0, atol=1e-12)
+
+
 # -- nonlinear problems ----------------------------------------------------------------
 
 
@@ -314,6 +325,7 @@ def test_fits_sine_far_better_than_adam():
         ({"min_damping": 0.0}, r"0 < min_damping < max_damping"),
         ({"dense_limit": -1}, r"dense_limit must be an integer >= 0; got -1"),
         ({"cg_iterations": 0}, r"cg_iterations must be an integer >= 1; got 0"),
+        ({"jacobian_chunk": -2}, r"jacobian_chunk must be an integer >= 0; got -2"),
         ({"cg_tolerance": 0.0}, r"cg_tolerance = 0.0 must be > 0"),
         ({"scaling": "jacobi"}, r"unknown scaling 'jacobi'; valid scalings: identity, marquardt"),
         ({"min_gain_ratio": 1.0}, r"min_gain_ratio = 1.0 must be in \[0, 1\)"),
