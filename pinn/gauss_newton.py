@@ -115,8 +115,8 @@ class LevenbergMarquardt:
     smallest gain ratio of an accepted step. ``jacobian_chunk``: on the dense path,
     compute that many columns (forward mode) or rows (reverse mode) of J at a time
     (``jax.lax.map`` with ``batch_size``), bounding the tangents held at once; 0
-    computes all of them in one ``vmap``. The dense path holds J (m × n) and JᵀJ
-    (n × n); the matrix-free path holds neither.
+    computes all of them in one ``vmap``. The dense path holds J (m × n) and a
+    min(m, n)² system; the matrix-free path holds neither.
     """
 
     damping: float = 1e-3
