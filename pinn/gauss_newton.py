@@ -8,7 +8,9 @@ of the flat parameters :math:`\theta \in \mathbb{R}^n`,
 (every weighted loss term :math:`w_k \frac{1}{n_k}\sum_i r_{k,i}^2` enters as the
 residuals :math:`\sqrt{w_k / n_k}\, r_{k,i}`). One :meth:`LevenbergMarquardt.step`
 linearises :math:`r(\theta + \delta) \approx r + J\delta` (:math:`J = \partial r / \partial\theta`,
-from ``jax.jacfwd`` when :math:`n \le m`, else ``jax.jacrev``) and minimises the model
+from ``jax.jacfwd`` when :math:`n \le m`, else ``jax.jacrev``, or handed in: for
+residuals that are one network evaluation per point, :func:`pointwise_jacobian` is
+far cheaper) and minimises the model
 :math:`\lVert r + J\delta \rVert^2 + \mu\, \delta^\top D \delta`:
 
 .. math::  (J^\top J + \mu D)\, \delta = -J^\top r ,
@@ -16,8 +18,9 @@ from ``jax.jacfwd`` when :math:`n \le m`, else ``jax.jacrev``) and minimises the
 with :math:`D = I` or, with ``scaling="marquardt"``, :math:`D = \mathrm{diag}(J^\top J)`.
 Up to ``dense_limit`` parameters the system is formed and solved by Cholesky
 factorisation (with fewer residuals than parameters, :math:`m < n`, as the equivalent
-:math:`m \times m` system :math:`\delta = -D^{-1}J^\top (J D^{-1} J^\top + \mu I)^{-1} r`); above it :math:`J^\top J v` is applied matrix-free (one ``jvp`` and one
-``vjp``) inside conjugate gradients, so :math:`J` is never stored. The trial point is
+:math:`m \times m` system :math:`\delta = -D^{-1}J^\top (J D^{-1} J^\top + \mu I)^{-1} r`);
+above it :math:`J^\top J v` is applied matrix-free (one ``jvp`` and one ``vjp``)
+inside conjugate gradients, so :math:`J` is never stored. The trial point is
 judged by the gain ratio of the actual to the predicted reduction,
 
 .. math::  \rho = \frac{L(\theta) - L(\theta + \delta)}{L(\theta) - \lVert r + J\delta \rVert^2}
@@ -61,6 +64,7 @@ The numerics here are ``jnp.linalg.cholesky`` and ``jax.scipy.sparse.linalg.cg``
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -100,6 +104,28 @@ def _with_value(f: Callable) -> Callable:
         return value, value
 
     return both
+
+
+def pointwise_jacobian(residual: Callable, params, points) -> jax.Array:
+    r"""The Jacobian of ``vmap(residual, in_axes=(None, 0))(params, points).reshape(-1)``.
+
+    ``residual(params, x)`` is the residual at one point (a scalar or an array of a few
+    components); ``points`` is an array or pytree with the points along axis 0. Returns
+    J of shape (points × components, n), columns in ``ravel_pytree(params)`` order.
+
+    One reverse pass per point (``vmap`` of ``jax.jacrev``) costs :math:`O(mn)` in all,
+    where ``jax.jacfwd`` of the stacked vector costs :math:`O(mn^2)` (every tangent
+    travels through the whole batch): measured on a 2-20-20-20-1 tanh network (n = 921)
+    at 2000 points, 0.033 s against 2.9 s of CPU time.
+    """
+
+    def one(x):
+        size = math.prod(jax.eval_shape(residual, params, x).shape)
+        rows = jax.tree.leaves(jax.jacrev(residual)(params, x))
+        return jnp.concatenate([leaf.reshape(size, -1) for leaf in rows], axis=1)
+
+    J = jax.vmap(one)(points)
+    return J.reshape(-1, J.shape[-1])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,8 +221,15 @@ class LevenbergMarquardt:
             nu=jnp.asarray(self.increase, dtype=flat.dtype),
         )
 
-    def step(self, residuals: Callable, params, state: LMState) -> tuple[object, LMState, dict[str, jax.Array]]:
+    def step(
+        self, residuals: Callable, params, state: LMState, jacobian: Callable | None = None
+    ) -> tuple[object, LMState, dict[str, jax.Array]]:
         """One Levenberg-Marquardt iteration; traceable under ``jax.jit``.
+
+        ``jacobian(params) -> J`` (optional, dense path only): the (m, n) Jacobian of
+        ``residuals`` with columns in ``ravel_pytree(params)`` order, e.g. stacked from
+        :func:`pointwise_jacobian`; without it J comes from ``jax.jacfwd``/``jax.jacrev``
+        of the whole residual vector.
 
         Returns the new parameters (bit-identical to ``params`` when the step is
         rejected), the new state and ``info`` = {"loss": the loss before the step,
@@ -217,7 +250,14 @@ class LevenbergMarquardt:
         mu = jnp.clip(state.damping, self.min_damping, self.max_damping).astype(dtype)
 
         if n <= self.dense_limit:
-            J, r = self._jacobian(r_flat, flat, n, m)
+            if jacobian is None:
+                J, r = self._jacobian(r_flat, flat, n, m)
+            else:
+                J, r = jacobian(params), r_flat(flat)
+                if J.shape != (m, n):
+                    raise ValueError(
+                        f"jacobian(params) must have shape (residuals, parameters) = {(m, n)}; got {J.shape}"
+                    )
             g = J.T @ r
             if self.scaling == "marquardt":
                 d = jnp.sum(J**2, axis=0)

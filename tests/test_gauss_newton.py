@@ -7,12 +7,13 @@ minimiser, 1e-10 in every parameter.
 """
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
 
-from pinn.gauss_newton import LevenbergMarquardt, LMState
+from pinn.gauss_newton import LevenbergMarquardt, LMState, pointwise_jacobian
 
 
 @pytest.fixture(autouse=True)
@@ -311,6 +312,41 @@ def test_fits_sine_far_better_than_adam():
     assert lm_loss < 1e-6
     assert adam_loss > 1e-2
     assert history[0]["loss"] > 0.1  # the fit starts far from the target
+
+
+def two_component_residual(p, x):
+    """Per-point residual with two components, as a vector PDE has."""
+    u = mlp(p, x[None])[0]
+    return jnp.stack([u - jnp.sin(x), x * u]) / jnp.sqrt(X_SIN.size)
+
+
+def stacked_residuals(p):
+    return jax.vmap(two_component_residual, in_axes=(None, 0))(p, X_SIN).reshape(-1)
+
+
+def test_pointwise_jacobian_equals_jacfwd_and_gives_the_same_step():
+    params = mlp_params(0)
+    flat, unravel = jax.flatten_util.ravel_pytree(params)
+    J = jax.jit(lambda p: pointwise_jacobian(two_component_residual, p, X_SIN))(params)
+    assert J.shape == (2 * X_SIN.size, 321)
+    expected = jax.jacfwd(lambda x: stacked_residuals(unravel(x)))(flat)
+    np.testing.assert_allclose(np.asarray(J), np.asarray(expected), rtol=0, atol=1e-14)
+
+    lm = LevenbergMarquardt()
+
+    def given(p):
+        return lm.step(stacked_residuals, p, lm.init(p), lambda q: pointwise_jacobian(two_component_residual, q, X_SIN))
+
+    generic, _, info = first_step(lm, stacked_residuals, params)
+    assert float(info["accepted"]) == 1.0
+    for a, b in zip(jax.tree.leaves(generic), jax.tree.leaves(jax.jit(given)(params)[0])):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-10)
+
+
+def test_jacobian_of_wrong_shape_raises():
+    lm = LevenbergMarquardt()
+    with pytest.raises(ValueError, match=r"jacobian\(params\) must have shape \(residuals, parameters\) = \(20, 7\)"):
+        lm.step(linear(A_TALL, B_TALL), zeros7(), lm.init(zeros7()), jacobian=lambda p: jnp.zeros((7, 20)))
 
 
 # -- bad input -------------------------------------------------------------------------
