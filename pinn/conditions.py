@@ -174,8 +174,9 @@ class Robin(_OnBoundary):
 
     def __post_init__(self):
         super().__post_init__()
-        number = [isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in (self.alpha, self.beta)]
-        if not (all(number) and np.isfinite([self.alpha, self.beta]).all() and (self.alpha or self.beta)):
+        coefficients = (self.alpha, self.beta)
+        numbers = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in coefficients)
+        if not (numbers and np.isfinite(coefficients).all() and (self.alpha or self.beta)):
             raise ValueError(
                 f"Robin imposes alpha * u + beta * (n . grad u) = value; alpha and beta must be finite numbers, "
                 f"not both 0, got alpha={self.alpha!r}, beta={self.beta!r}"
