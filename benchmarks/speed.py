@@ -53,32 +53,32 @@ QUICK_PROBLEMS = ("poisson2d", "heat3d", "elasticity_plate")
 def framework_steps(problem, model, config):
     """The trainer's compiled Adam and L-BFGS steps, with their initial states and batch.
 
-    Uses the trainer's private ``_Trainer`` (the exact functions :func:`pinn.solve` runs);
-    see benchmarks/speed.md for the public hook that would replace it.
+    Uses the trainer's private ``_Run`` (the exact step functions :func:`pinn.solve` runs:
+    ``step(state, batch) -> (state, info)``), built for one Adam and one L-BFGS phase.
     """
     from pinn import train
 
+    config = config.replace(phases=[pinn.Phase("adam", max(config.steps, 1)), pinn.Phase("lbfgs", max(config.lbfgs_steps, 1))])
     weights = term_weights(problem, config.weights)
-    try:
-        trainer = train._Trainer(problem, model, config, weights, None, None)
-    except TypeError:  # older signature without checkpoint_dir
-        trainer = train._Trainer(problem, model, config, weights, None)
-    batch = trainer.batch0 if hasattr(trainer, "batch0") else trainer._batch(0)
-    scale = jnp.asarray(1.0, trainer.dtype)
-    params0 = trainer.params0
-    # The trainer's own initial L-BFGS state (strongly typed, so the step compiles once).
-    lbfgs_init = getattr(trainer, "_lbfgs_init", trainer.lbfgs.init)
+    run = train._Run(problem, model, config, weights, None, None)
+    state0, _ = run.initial()
+    batch = run.batch0
+    adam_step, lbfgs_step = run.step_fns
+    lbfgs0 = state0.replace(opt_state=run.methods[1].init(state0.params))
 
     def adam(state):
-        return tuple(trainer.adam_step(state[0], state[1], batch, scale)[:2])
+        return adam_step(state, batch)[0]
 
     def lbfgs(state):
-        return tuple(trainer.lbfgs_step(state[0], state[1], batch)[:2])
+        return lbfgs_step(state, batch)[0]
+
+    def loss_fn(params, batch):
+        return run.loss_fn({"net": params, "learned": {}}, batch, state0.weights)
 
     return {
-        "adam": (adam, lambda: (params0, trainer.adam.init(params0)), (trainer.adam_step, (params0, trainer.adam.init(params0), batch, scale))),
-        "lbfgs": (lbfgs, lambda: (params0, lbfgs_init(params0)), (trainer.lbfgs_step, (params0, lbfgs_init(params0), batch))),
-    }, batch, trainer.loss_fn
+        "adam": (adam, lambda: state0, (adam_step, (state0, batch))),
+        "lbfgs": (lbfgs, lambda: lbfgs0, (lbfgs_step, (lbfgs0, batch))),
+    }, batch, loss_fn
 
 
 def plain_params(model):
@@ -125,12 +125,15 @@ def plain_steps(problem, model, config, batch):
     # The batch is an argument, as in the trainer: closed over, XLA would fold every
     # point-only quantity (source terms, input scaling) into constants at compile time.
     def loss(p, batch):
-        u = pinn.Field(lambda x: apply(p, x), engine)
-        r = jax.vmap(lambda x: problem.residual(u, x, **problem.params))(batch["pde"]["x"])
-        total = weights["pde"] * jnp.mean(jnp.sum(r.reshape(r.shape[0], -1) ** 2, axis=-1))
-        for name, c in conditions.items():
-            rc = jax.vmap(lambda data, c=c: c.residual(u, data))(batch[name])
-            total = total + weights[name] * jnp.mean(jnp.sum(rc.reshape(rc.shape[0], -1) ** 2, axis=-1))
+        def u(x):
+            return apply(p, x)
+
+        with pinn.derivative_engine(engine):
+            r = jax.vmap(lambda x: problem.residual(u, x, **problem.params))(batch["pde"]["x"])
+            total = weights["pde"] * jnp.mean(jnp.sum(r.reshape(r.shape[0], -1) ** 2, axis=-1))
+            for name, c in conditions.items():
+                rc = jax.vmap(lambda data, c=c: c.residual(u, data))(batch[name])
+                total = total + weights[name] * jnp.mean(jnp.sum(rc.reshape(rc.shape[0], -1) ** 2, axis=-1))
         return total
 
     adam = optax.adam(config.lr)

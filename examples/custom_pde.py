@@ -70,7 +70,7 @@ def main(argv=None):
     print(f"  u at the re-entrant corner (0.5, 0.5): predicted {result.predict([[0.5, 0.5]])[0, 0]:+.5f}, "
           f"exact {float(exact(jnp.array([0.5, 0.5]))):+.5f}")
 
-    # A custom problem is not in the registry: reload it with pinn.io.load_run(out, problem=build()).
+    # A custom problem is not in the registry: reload it with pinn.load_run(out, problem=build()).
     result.save(args.out)
     figures = plot.plot_result(result, f"{args.out}/figures")
     print(f"run saved in {args.out}; figures: {', '.join(p.name for p in figures)}")

@@ -4,9 +4,9 @@ Write a residual for one point with the operators, give it a domain and conditio
 train a smooth-activation network, read its error::
 
     problem = pinn.Problem(domain, residual, conditions, exact=exact)
-    model = pinn.MLP.for_problem(problem, hidden=(64,) * 4, activation="tanh")
-    result = pinn.solve(problem, model, steps=5000, lbfgs_steps=500)
-    result.rel_l2
+    model = pinn.MLP.for_problem(problem, hidden=(64,) * 4, activation="tanh")   # or any nnx.Module
+    result = pinn.solve(problem, model, phases=[pinn.Phase("adam", 5000), pinn.Phase("lbfgs", 500)])
+    result.rel_l2, result.learned
 """
 
 from pinn.activations import Activation, activation_names, get_activation
@@ -25,12 +25,29 @@ from pinn.conditions import (
 from pinn.curvature import CurvatureWarning, activation_properties, warn_if_curvature_blind
 from pinn.evaluate import relative_l2
 from pinn.geometry import Annulus, Box, Box3D, Disk, Domain, Interval, Polygon, Rectangle, SpaceTime, TimeInterval
-from pinn.losses import make_loss_terms
-from pinn.nn import MLP, pure_apply
-from pinn.operators import DERIVATIVE_ENGINES, Field, divergence, grad, hessian, jacobian, laplacian, partial, taylor
+from pinn.config import TrainConfig
+from pinn.losses import make_loss_terms, make_residual_vector
+from pinn.nn import MLP, field_apply, pure_apply
+from pinn.operators import (
+    DERIVATIVE_ENGINES,
+    contract_hessian,
+    current_engine,
+    derivative_engine,
+    divergence,
+    grad,
+    hessian,
+    jacobian,
+    laplacian,
+    partial,
+    taylor,
+)
+from pinn.parameters import Parameter
+from pinn.phases import MethodSpec, Phase, method_names, parse_phases, register_method
 from pinn.problem import Problem, Reference
+from pinn.result import Result, load_run
 from pinn.sampling import SAMPLERS, unit_points
-from pinn.train import NonFiniteLossWarning, Result, TrainConfig, check_resumable, solve
+from pinn.state import TrainState
+from pinn.train import NonFiniteLossWarning, check_resumable, solve
 
 __version__ = "0.1.0"
 
@@ -41,10 +58,16 @@ __all__ = [
     "CurvatureWarning", "warn_if_curvature_blind",
     "relative_l2",
     "Annulus", "Box", "Box3D", "Disk", "Domain", "Interval", "Polygon", "Rectangle", "SpaceTime", "TimeInterval",
-    "make_loss_terms",
-    "MLP", "pure_apply",
-    "DERIVATIVE_ENGINES", "Field", "divergence", "grad", "hessian", "jacobian", "laplacian", "partial", "taylor",
+    "TrainConfig",
+    "make_loss_terms", "make_residual_vector",
+    "MLP", "field_apply", "pure_apply",
+    "DERIVATIVE_ENGINES", "contract_hessian", "current_engine", "derivative_engine", "divergence", "grad", "hessian",
+    "jacobian", "laplacian", "partial", "taylor",
+    "Parameter",
+    "MethodSpec", "Phase", "method_names", "parse_phases", "register_method",
     "Problem", "Reference",
+    "Result", "load_run",
     "SAMPLERS", "unit_points",
-    "NonFiniteLossWarning", "Result", "TrainConfig", "check_resumable", "solve",
+    "TrainState",
+    "NonFiniteLossWarning", "check_resumable", "solve",
 ]

@@ -96,7 +96,7 @@ def _train_field_kinds() -> dict[str, str]:
     """TrainConfig field -> the JSON type it takes ('int', 'float', 'str', 'int?', 'table')."""
     import dataclasses
 
-    from pinn.train import TrainConfig
+    from pinn.config import TrainConfig
 
     kinds = {}
     for field in dataclasses.fields(TrainConfig):
@@ -240,6 +240,12 @@ def _command_line_settings(args) -> dict:
         from pinn.operators import check_engine
 
         train["derivatives"] = check_engine(args.derivatives)
+    if getattr(args, "phases", None) is not None:
+        from pinn.phases import parse_phases
+
+        train["phases"] = [p.to_dict() for p in parse_phases(args.phases)]  # a typo lists the valid names
+    if getattr(args, "weighting", None) is not None:
+        train["weighting"] = args.weighting
     return {"model": model, "train": train}
 
 
@@ -271,7 +277,7 @@ def resolve_run(name: str | None, file_settings: dict | None, flags: dict, width
     """
     import problems
 
-    from pinn.train import TrainConfig
+    from pinn.config import TrainConfig
 
     file_settings = file_settings or {"problem": None, "params": {}, "model": {}, "train": {}}
     file_problem = file_settings.get("problem")
@@ -334,8 +340,8 @@ def print_summary(result, directory: Path, target: float | None, figures: Sequen
     state = "stopped early (interrupted)" if getattr(result, "interrupted", False) else "solved"
     print(
         f"{result.problem.name} {state} in {m.get('train_seconds', float('nan')):.1f} s: "
-        f"{steps.get('adam', 0)} Adam + {steps.get('lbfgs', 0)} L-BFGS steps, "
-        f"{result.model.n_params:,} parameters, {result.model.activation.name}, {result.model.dtype}"
+        f"{' + '.join(f'{n} {name}' for name, n in steps.items())} steps, "
+        f"{m.get('n_params', 0):,} parameters, {m.get('activation')}, {m.get('dtype')}"
     )
     rel = m.get("rel_l2")
     if rel is not None:
@@ -386,13 +392,38 @@ def _write_figures(result, directory: Path, derived) -> list[Path]:
 
 # -- subcommands ------------------------------------------------------------------------------
 def _axes(spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(coordinates, fields) of a bundled problem: from the spec when it records them
-    (cheap), else by building the problem (which checks it, and takes a moment)."""
-    coordinates, fields = getattr(spec, "coordinates", None), getattr(spec, "fields", None)
-    if coordinates and fields:
-        return tuple(coordinates), tuple(fields)
+    """(coordinates, fields) of a bundled problem, by building it (which also checks it)."""
     problem = spec.problem()
     return problem.coordinates, problem.fields
+
+
+def _budget(train: Mapping) -> str:
+    """The optimizer phases of a run's training settings, e.g. '2000 adam + 4000 lbfgs'."""
+    from pinn.config import TrainConfig
+
+    phases = TrainConfig().replace(**dict(train)).phase_list()
+    return " + ".join(f"{p.steps} {p.name}" for p in phases) + " steps"
+
+
+def _bundled_problem(name: str, params: Mapping):
+    """The factory :func:`pinn.load_run` takes: a bundled problem rebuilt by name."""
+    import problems
+
+    try:
+        spec = problems.get(name)
+    except ValueError as err:
+        raise ValueError(f"{err}. A run of your own problem reloads with pinn.load_run(directory, problem=...)") from None
+    try:
+        return spec.problem(**dict(params))
+    except TypeError as err:
+        raise ValueError(f"cannot rebuild problem {name!r} with parameters {dict(params)}: {err}") from None
+
+
+def load_bundled_run(directory):
+    """A saved run of a bundled problem (the app layer turns the recorded name into a problem)."""
+    from pinn.result import load_run
+
+    return load_run(directory, problem=_bundled_problem)
 
 
 def cmd_list(args) -> int:
@@ -405,7 +436,7 @@ def cmd_list(args) -> int:
         coordinates, fields = _axes(spec)
         model, train = spec.split_settings({})
         hidden = "x".join(str(w) for w in model["hidden"])
-        budget = f"{train.get('steps', 0)} Adam + {train.get('lbfgs_steps', 0)} L-BFGS steps, {train.get('n_interior', '?')} points"
+        budget = f"{_budget(train)}, {train.get('n_interior', '?')} points"
         print(f"{name}")
         print(f"    {spec.summary}")
         print(
@@ -462,7 +493,7 @@ def cmd_solve(args) -> int:
     io.write_run_settings(out, problem, model, config, key)
     kwargs = {"checkpoint_dir": out / io.CHECKPOINTS_DIR, "resume": args.resume} if resumable else {}
     try:
-        with TrainingProgress(config.steps + config.lbfgs_steps, desc=spec.name) as progress:
+        with TrainingProgress(sum(p.steps for p in config.phase_list()), desc=spec.name) as progress:
             result = pinn.solve(problem, model, config, callback=_announce_first(progress, spec.name, out), **kwargs)
     except KeyboardInterrupt:
         hint = f"; continue it with: pinn solve {spec.name} --out {out} --resume" if resumable else ""
@@ -493,20 +524,20 @@ def evaluate_run(directory):
     import numpy as np
 
     from pinn import io
+    from pinn.evaluate import error_report
 
     directory = Path(directory)
-    run = io.load_run(directory)
+    run = load_bundled_run(directory)
     problem = run.problem
     if not problem.has_solution:
         raise ValueError(f"problem {problem.name!r} has no exact or reference solution to evaluate against")
     points, reference = problem.evaluation_data(run.config.eval_resolution)
     predicted = run.predict(points).reshape(reference.shape)
     diff = predicted - reference
+    errors = error_report(predicted, reference, problem.fields, problem.up_to_constant)
     evaluation = {
-        "rel_l2": float(np.linalg.norm(diff) / np.linalg.norm(reference)),
-        "rel_l2_per_field": {
-            f: float(np.linalg.norm(diff[:, k]) / np.linalg.norm(reference[:, k])) for k, f in enumerate(problem.fields)
-        },
+        "rel_l2": errors["rel_l2"],
+        "rel_l2_per_field": errors["rel_l2_per_field"],
         "max_abs_error_per_field": {f: float(np.max(np.abs(diff[:, k]))) for k, f in enumerate(problem.fields)},
         "n_points": int(len(points)),
         "rel_l2_at_training": run.metrics.get("rel_l2_at_training", run.metrics.get("rel_l2")),
@@ -531,7 +562,9 @@ def cmd_evaluate(args) -> int:
     run, evaluation = evaluate_run(directory)
     figures = _write_figures(run, directory, problems.get(run.problem.name).derived)
     stored = evaluation["rel_l2_at_training"]
-    print(f"{run.problem.name} ({run.model.activation.name}) in {directory}: {evaluation['n_points']} evaluation points")
+    from pinn.nn import describe
+
+    print(f"{run.problem.name} ({describe(run.model)['activation']}) in {directory}: {evaluation['n_points']} evaluation points")
     print(f"  relative L2 error  {_fmt(evaluation['rel_l2'])}  (recorded at training: {_fmt(stored)})")
     for field, value in evaluation["rel_l2_per_field"].items():
         print(f"    {field}: relative L2 {_fmt(value)}, max |error| {_fmt(evaluation['max_abs_error_per_field'][field])}")
@@ -549,7 +582,7 @@ def cmd_predict(args) -> int:
 
     for path, what in ((args.points, "points file"), (args.out, "output file")):
         io.check_array_suffix(Path(path), what)  # before loading anything
-    run = io.load_run(args.directory)
+    run = load_bundled_run(args.directory)
     derived = problems.get(run.problem.name).derived
     fields = tuple(derived) if args.fields is ALL_DERIVED else args.fields
     if args.fields is ALL_DERIVED and not derived:
@@ -663,6 +696,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_non_negative_int, metavar="N", help="Adam steps")
     p.add_argument("--lbfgs-steps", type=_non_negative_int, metavar="N", help="L-BFGS steps after Adam")
     p.add_argument("--lr", type=_positive_float, metavar="X", help="Adam learning rate")
+    p.add_argument(
+        "--phases",
+        metavar="LIST",
+        help="optimizer phases, e.g. adam:2000,lbfgs:3000 (name:steps[:option=value]); replaces --steps/--lbfgs-steps",
+    )
+    p.add_argument("--weighting", choices=("fixed", "gradnorm"), help="loss-term weights: fixed or gradient-norm balanced")
     p.add_argument("--seed", type=_non_negative_int, metavar="S", help="seed of the network and the points")
     dtype = p.add_mutually_exclusive_group()
     dtype.add_argument("--float64", action="store_true", help="train in double precision")

@@ -15,10 +15,9 @@ A run folder holds::
 :func:`check_run_directory` refuses to write into a non-empty folder without it, so
 nothing else is ever written over.
 
-:func:`load_run` rebuilds the problem (from the registry of bundled problems, or the
-problem you pass), a fresh model of the recorded architecture, and loads the
-parameters against it, checking every shape and dtype. It returns a
-:class:`pinn.Result`, so ``load_run(d).predict(points)`` works as on a fresh result.
+:func:`pinn.load_run` (:mod:`pinn.result`) reads a folder back. This module knows
+files, not results: it takes a result's attributes as they are and never imports the
+trainer or the bundled problems.
 """
 
 from __future__ import annotations
@@ -40,9 +39,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from pinn.checkpoint import load_pytree, save_pytree
-from pinn.nn import DTYPES, MLP, pure_apply
-from pinn.train import Result, TrainConfig
+from pinn.checkpoint import save_pytree
+from pinn.nn import DTYPES, describe
 
 RUN_FORMAT = "pinn-run"
 RUN_FORMAT_VERSION = 1
@@ -165,30 +163,39 @@ def check_run_directory(directory, *, allow_existing_run: bool = True) -> Path:
 
 
 # -- settings ---------------------------------------------------------------------------
-def model_settings(model: MLP, key=None) -> dict:
+def model_settings(model, key=None) -> dict:
     """The settings :meth:`pinn.MLP.for_problem` needs to rebuild ``model``.
 
-    ``key`` is the integer seed of the initialisation when known (a model does not
-    remember it); ``None`` otherwise.
+    ``key`` is the integer seed of the initialisation when known; ``None`` otherwise.
     """
     if key is None:
         key = getattr(model, "key", None)
     key = int(key) if isinstance(key, (int, np.integer)) and not isinstance(key, bool) else None
-    return {"hidden": list(model.hidden), "activation": model.activation.name, "dtype": model.dtype, "key": key}
+    facts = describe(model)
+    return {"hidden": facts["hidden"], "activation": facts["activation"], "dtype": facts["dtype"], "key": key}
 
 
-def architecture(model: MLP, problem=None) -> dict:
-    """What ``model.json`` holds: enough to build an MLP of the same shape."""
+def architecture(model, problem=None, result=None) -> dict:
+    """What ``model.json`` holds: the network's shape, and what the trainer added on top."""
+    facts = describe(model)
+    bounds = getattr(model, "input_bounds", None)
     arch = {
-        "in_dim": model.in_dim,
-        "out_dim": model.out_dim,
-        "hidden": list(model.hidden),
-        "activation": model.activation.name,
-        "dtype": model.dtype,
-        "input_bounds": None if model.input_bounds is None else [list(b) for b in model.input_bounds],
-        "n_params": model.n_params,
-        "output_transform": _function_name(model.output_transform),
+        "network": facts["network"],
+        "in_dim": getattr(model, "in_dim", None if problem is None else problem.domain.dim),
+        "out_dim": getattr(model, "out_dim", None if problem is None else problem.n_fields),
+        "hidden": facts["hidden"],
+        "activation": facts["activation"],
+        "dtype": facts["dtype"],
+        "input_bounds": None if bounds is None else [list(b) for b in bounds],
+        "n_params": facts["n_params"],
+        "output_transform": _function_name(getattr(model, "output_transform", None)),
     }
+    if result is not None:
+        trainer_bounds = result.input_bounds
+        arch["trainer"] = {
+            "output_transform": _function_name(result.output_transform),
+            "input_bounds": None if trainer_bounds is None else [list(b) for b in trainer_bounds],
+        }
     if problem is not None:
         arch["coordinates"] = list(problem.coordinates)
         arch["fields"] = list(problem.fields)
@@ -202,7 +209,7 @@ def _function_name(fn) -> str | None:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
-def run_config(problem, model: MLP, config: TrainConfig, key=None) -> dict:
+def run_config(problem, model, config, key=None) -> dict:
     """The content of ``config.json``: the same keys ``pinn solve --config`` reads."""
     return {
         "format": RUN_FORMAT,
@@ -214,7 +221,7 @@ def run_config(problem, model: MLP, config: TrainConfig, key=None) -> dict:
     }
 
 
-def write_run_settings(directory, problem, model: MLP, config: TrainConfig, key=None) -> Path:
+def write_run_settings(directory, problem, model, config, key=None) -> Path:
     """Write ``config.json`` and ``model.json`` (before training, so a killed run is still a run)."""
     directory = check_run_directory(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -271,27 +278,29 @@ def read_history(path) -> dict[str, np.ndarray]:
 
 
 # -- save and load ----------------------------------------------------------------------------
-def result_metrics(result: Result) -> dict:
+def result_metrics(result) -> dict:
     """``metrics.json``: the result's metrics plus events, versions and the interrupted flag."""
     metrics = dict(result.metrics)
+    facts = describe(result.model)
     metrics.setdefault("problem", result.problem.name)
-    metrics.setdefault("activation", result.model.activation.name)
-    metrics.setdefault("dtype", result.model.dtype)
+    metrics.setdefault("activation", facts["activation"])
+    metrics.setdefault("dtype", facts["dtype"])
     metrics.setdefault("seed", result.config.seed)
     metrics.setdefault("derivatives", result.config.derivatives)
-    metrics.setdefault("n_params", result.model.n_params)
+    metrics.setdefault("n_params", facts["n_params"])
+    metrics["learned"] = {name: float(v) for name, v in result.learned.items()}
     metrics["interrupted"] = bool(getattr(result, "interrupted", False))
     metrics["events"] = list(result.events)
     metrics["versions"] = package_versions()
     return metrics
 
 
-def save_result(result: Result, directory, *, key=None) -> Path:
+def save_result(result, directory, *, key=None) -> Path:
     """Write a result to ``directory`` (created if needed); returns the folder.
 
     ``key`` is the integer seed the network was initialised with, recorded in
-    ``config.json`` (a model does not remember it). Re-saving into a run folder
-    rewrites it; a non-empty folder that is not a run is refused (ValueError).
+    ``config.json``. Re-saving into a run folder rewrites it; a non-empty folder that
+    is not a run is refused (ValueError).
     """
     directory = check_run_directory(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -299,7 +308,7 @@ def save_result(result: Result, directory, *, key=None) -> Path:
         # Keep the seed written before training (the CLI writes config.json first).
         key = read_json(directory / CONFIG_FILE).get("model", {}).get("key")
     write_json(directory / CONFIG_FILE, run_config(result.problem, result.model, result.config, key))
-    write_json(directory / MODEL_FILE, architecture(result.model, result.problem))
+    write_json(directory / MODEL_FILE, architecture(result.model, result.problem, result))
     save_pytree(
         directory / PARAMS_FILE,
         result.params,
@@ -308,78 +317,6 @@ def save_result(result: Result, directory, *, key=None) -> Path:
     write_history(directory / HISTORY_FILE, result.history)
     write_json(directory / METRICS_FILE, result_metrics(result))
     return directory
-
-
-def _problem_from_registry(name: str, params: Mapping):
-    import problems  # the registry of bundled problems; imported here, never by the core
-
-    try:
-        spec = problems.get(name)
-    except ValueError as err:
-        raise ValueError(f"{err}. A run of your own problem reloads with load_run(directory, problem=...)") from None
-    try:
-        return spec.problem(**dict(params))
-    except TypeError as err:
-        raise ValueError(f"cannot rebuild problem {name!r} with parameters {dict(params)}: {err}") from None
-
-
-def load_run(directory, problem=None) -> Result:
-    """Rebuild a saved run: its problem, model and trained parameters, as a :class:`pinn.Result`.
-
-    Args:
-        directory: a folder written by :func:`save_result`.
-        problem: the :class:`pinn.Problem` for a run of a problem that is not bundled;
-            by default it is rebuilt from the registry with the recorded parameters.
-
-    Raises:
-        FileNotFoundError: the folder or one of its files is missing.
-        ValueError: the folder is not a run, or the parameters do not fit the architecture.
-    """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"run folder {directory} not found")
-    if not is_run_directory(directory):
-        raise ValueError(f"{directory} is not a pinn run folder (no {CONFIG_FILE} written by pinn)")
-    settings = read_json(directory / CONFIG_FILE)
-    arch = read_json(directory / MODEL_FILE)
-    if not (directory / PARAMS_FILE).is_file():
-        raise FileNotFoundError(
-            f"{directory / PARAMS_FILE} not found: the run has no trained parameters yet "
-            f"(was it killed before it saved? resume it with --resume)"
-        )
-    if problem is None:
-        problem = _problem_from_registry(settings["problem"], settings.get("params", {}))
-    elif problem.name != settings["problem"]:
-        raise ValueError(f"run {directory} is of problem {settings['problem']!r}, not {problem.name!r}")
-    if (arch["in_dim"], arch["out_dim"]) != (problem.domain.dim, problem.n_fields):
-        raise ValueError(
-            f"run {directory} maps {arch['in_dim']} -> {arch['out_dim']} but problem {problem.name!r} has "
-            f"{problem.domain.dim} coordinates and {problem.n_fields} fields"
-        )
-    dtype = arch["dtype"]
-    bounds = arch.get("input_bounds")
-    template = MLP(
-        arch["in_dim"],
-        arch["out_dim"],
-        tuple(arch["hidden"]),
-        arch["activation"],
-        key=settings.get("model", {}).get("key") or 0,  # recorded, not used: the parameters are loaded
-        dtype=dtype,
-        input_bounds=None if bounds is None else (tuple(bounds[0]), tuple(bounds[1])),
-        output_transform=problem.output_transform,
-    )
-    with jax.enable_x64(dtype == "float64"):
-        _, template_params = pure_apply(template)
-        loaded, _ = load_pytree(directory / PARAMS_FILE, template_params)
-        params = jax.tree.map(lambda a: jnp.asarray(a, dtype=DTYPES[dtype]), loaded)
-        graphdef, _ = nnx.split(template, nnx.Param)
-        model = nnx.merge(graphdef, params)
-    metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
-    train = settings.get("train", {})
-    valid = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(**{k: v for k, v in train.items() if k in valid})
-    history = read_history(directory / HISTORY_FILE)
-    return Result(problem, model, params, history, metrics, config, tuple(metrics.get("events", ())))
 
 
 # -- point arrays in and out -------------------------------------------------------------------
@@ -460,7 +397,7 @@ def write_array(path, values: np.ndarray, columns: Sequence[str]) -> Path:
 
 
 # -- fields and derived quantities at points ----------------------------------------------------
-def output_columns(result: Result, derived: Mapping, requested: Sequence[str] | None = None) -> list[str]:
+def output_columns(result, derived: Mapping, requested: Sequence[str] | None = None) -> list[str]:
     """Columns of a prediction: the problem's fields, then the requested derived quantities.
 
     Naming a field in ``requested`` is allowed (fields are always included); an unknown
@@ -477,7 +414,7 @@ def output_columns(result: Result, derived: Mapping, requested: Sequence[str] | 
     return columns
 
 
-def predict_columns(result: Result, points, columns: Sequence[str], derived: Mapping | None = None) -> np.ndarray:
+def predict_columns(result, points, columns: Sequence[str], derived: Mapping | None = None) -> np.ndarray:
     """Values (n, len(columns)) of fields and derived quantities of a trained result at ``points``.
 
     A derived quantity is ``fn(u, x, **params)`` at one point, ``u`` the trained network
@@ -490,14 +427,14 @@ def predict_columns(result: Result, points, columns: Sequence[str], derived: Map
     extra = [c for c in columns if c not in fields]
     if extra:
         derived = derived or {}
-        with jax.enable_x64(result.model.dtype == "float64"):
-            apply, params = pure_apply(result.model)
-            dtype = DTYPES[result.model.dtype]
+        with jax.enable_x64(result.dtype == "float64"):
+            apply, params = result.solution()
+            dtype = DTYPES[result.dtype]
 
             def u(x):
                 return apply(params, x)
 
-            problem_params = dict(result.problem.params)
+            problem_params = result.problem.param_values(result.learned)
             fns = [derived[name] for name in extra]
             at_point = jax.jit(jax.vmap(lambda x: jnp.stack([jnp.asarray(fn(u, x, **problem_params)) for fn in fns])))
             extra_values = np.concatenate(

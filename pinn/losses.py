@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pinn.chunked import chunked_mean_square, squares
-from pinn.operators import Field
+from pinn.operators import derivative_engine
 from pinn.problem import PDE_TERM, Problem
 
 
@@ -63,6 +63,10 @@ def causal_mean_square(r: jax.Array, t: jax.Array, t0: float, t1: float, chunks:
     return jnp.mean(causal_weights(losses, epsilon) * losses)
 
 
+def _no_learned(params):
+    return None
+
+
 def make_loss_terms(
     problem: Problem,
     apply: Callable,
@@ -70,15 +74,20 @@ def make_loss_terms(
     causal_chunks: int = 0,
     causal_epsilon: float = 1.0,
     chunk_size: int = 0,
+    learned: Callable | None = None,
 ) -> Callable:
     """``terms(params, batch) -> {name: scalar}`` for ``problem`` and network ``apply``.
 
-    ``causal_chunks > 0`` weights the PDE term causally in time (see the module
-    docstring); it needs a time-dependent problem. ``chunk_size > 0`` differentiates the
-    PDE term over chunks of that many points (:mod:`pinn.chunked`: same numbers, a
-    working set that fits a CPU's caches); not with causal weighting.
+    ``apply(params, x)`` is the field at one point. ``derivatives`` names the engine
+    every operator in the residual uses (:func:`pinn.derivative_engine`).
+    ``learned(params) -> {name: value}`` gives the learned problem parameters' current
+    values (``None``: the problem's own values). ``causal_chunks > 0`` weights the PDE
+    term causally in time (see the module docstring); it needs a time-dependent
+    problem. ``chunk_size > 0`` differentiates the PDE term over chunks of that many
+    points (:mod:`pinn.chunked`: same numbers, a working set that fits a CPU's
+    caches); not with causal weighting.
     """
-    conditions = problem.named_conditions
+    learned = learned or _no_learned
     if chunk_size and causal_chunks:
         raise ValueError(
             f"chunk_size = {chunk_size} and causal_chunks = {causal_chunks}: causal weights need every "
@@ -92,27 +101,100 @@ def make_loss_terms(
             )
         lower, upper = problem.domain.bounds
         t0, t1 = float(np.asarray(lower)[-1]), float(np.asarray(upper)[-1])
+    term_residuals = make_term_residuals(problem, apply, derivatives, learned)
 
     def pde_loss(r, x):
         if not causal_chunks:
             return _mean_square(r)
         return causal_mean_square(r, x[:, -1], t0, t1, causal_chunks, causal_epsilon)
 
-    def residual(params, x):
-        return problem.residual_at(Field(lambda y: apply(params, y), derivatives), x)
+    def pde_residual(params, x):
+        with derivative_engine(derivatives):
+            return problem.residual_at(lambda y: apply(params, y), x, learned(params))
 
     def terms(params, batch):
-        u = Field(lambda x: apply(params, x), derivatives)
-        x = batch[PDE_TERM]["x"]
         if chunk_size:
-            out = {PDE_TERM: chunked_mean_square(residual, params, x, chunk_size)}
+            out = {PDE_TERM: chunked_mean_square(pde_residual, params, batch[PDE_TERM]["x"], chunk_size)}
+            residuals = term_residuals(params, batch, include_pde=False)
         else:
-            out = {PDE_TERM: pde_loss(jax.vmap(residual, in_axes=(None, 0))(params, x), x)}
-        for name, condition in conditions.items():
-            out[name] = _mean_square(jax.vmap(lambda data, c=condition: c.residual(u, data))(batch[name]))
+            residuals = term_residuals(params, batch)
+            out = {PDE_TERM: pde_loss(residuals.pop(PDE_TERM), batch[PDE_TERM]["x"])}
+        out.update({name: _mean_square(r) for name, r in residuals.items()})
         return out
 
     return terms
+
+
+def make_term_residuals(problem: Problem, apply: Callable, derivatives: str = "hessian", learned: Callable | None = None):
+    """``residuals(params, batch) -> {name: (n, ...)}``: every term's pointwise residuals."""
+    learned = learned or _no_learned
+    conditions = problem.named_conditions
+
+    def residuals(params, batch, include_pde=True):
+        def u(x):
+            return apply(params, x)
+
+        out = {}
+        with derivative_engine(derivatives):
+            if include_pde:
+                values = learned(params)
+                out[PDE_TERM] = jax.vmap(lambda x: problem.residual_at(u, x, values))(batch[PDE_TERM]["x"])
+            for name, condition in conditions.items():
+                out[name] = jax.vmap(lambda data, c=condition: c.residual(u, data))(batch[name])
+        return out
+
+    return residuals
+
+
+def make_residual_jacobian(problem: Problem, apply: Callable, derivatives: str = "hessian", learned: Callable | None = None):
+    """``J(params, batch, weights)``: the Jacobian of :func:`make_residual_vector`'s vector
+    with respect to ``ravel_pytree(params)``, one reverse pass per point
+    (:func:`pinn.gauss_newton.pointwise_jacobian`): far cheaper than differentiating the
+    stacked vector, whose every tangent would travel through the whole batch."""
+    from pinn.gauss_newton import pointwise_jacobian
+
+    learned = learned or _no_learned
+    conditions = problem.named_conditions
+
+    def pde_at(params, x):
+        with derivative_engine(derivatives):
+            return problem.residual_at(lambda y: apply(params, y), x, learned(params))
+
+    def condition_at(condition):
+        def at(params, data):
+            with derivative_engine(derivatives):
+                return condition.residual(lambda y: apply(params, y), data)
+
+        return at
+
+    def jacobian(params, batch, weights):
+        blocks = [jnp.sqrt(weights[PDE_TERM] / batch[PDE_TERM]["x"].shape[0]) * pointwise_jacobian(pde_at, params, batch[PDE_TERM]["x"])]
+        for name, condition in conditions.items():
+            n = jax.tree.leaves(batch[name])[0].shape[0]
+            blocks.append(jnp.sqrt(weights[name] / n) * pointwise_jacobian(condition_at(condition), params, batch[name]))
+        return jnp.concatenate(blocks)
+
+    return jacobian
+
+
+def make_residual_vector(problem: Problem, apply: Callable, derivatives: str = "hessian", learned: Callable | None = None):
+    r"""``r(params, batch, weights)``: all terms' residuals stacked into one vector with
+
+    .. math::  r = \big[\sqrt{w_k / n_k}\; r_{k,i}\big]_{k, i},\qquad \sum r^2 = \sum_k w_k L_k,
+
+    the loss of :func:`make_loss_terms` (without causal weighting or chunks): what a
+    Gauss-Newton or Levenberg-Marquardt phase linearises.
+    """
+    term_residuals = make_term_residuals(problem, apply, derivatives, learned)
+
+    def vector(params, batch, weights):
+        parts = []
+        for name, r in term_residuals(params, batch).items():
+            n = r.shape[0]
+            parts.append(jnp.sqrt(weights[name] / n) * r.reshape(-1))
+        return jnp.concatenate(parts)
+
+    return vector
 
 
 def term_weights(problem: Problem, overrides: Mapping[str, float] | None = None) -> dict[str, float]:

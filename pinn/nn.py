@@ -129,6 +129,11 @@ class MLP(nnx.Module):
         return sum(int(np.prod(p.shape)) for p in jax.tree.leaves(nnx.state(self, nnx.Param)))
 
     def __call__(self, x: jax.Array) -> jax.Array:
+        if self.dtype == "float64" and not jax.config.jax_enable_x64 and not isinstance(x, jax.core.Tracer):
+            # Called directly (not under a trace) outside 64-bit mode: compute in the
+            # network's own precision instead of truncating to float32.
+            with jax.enable_x64(True):
+                return self(jnp.asarray(np.asarray(x), dtype=jnp.float64))
         y = self.network(x)
         return y if self.output_transform is None else self.output_transform(x, y)
 
@@ -165,9 +170,60 @@ def pure_apply(model: nnx.Module) -> tuple[Callable, nnx.State]:
     ``jax.vmap`` and ``jax.hessian`` because it rebuilds the module from the
     immutable ``(graphdef, params)`` pair at trace time.
     """
-    graphdef, params = nnx.split(model, nnx.Param)
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
 
     def apply(params, x):
-        return nnx.merge(graphdef, params)(x)
+        # ``rest``: the module's other variables (e.g. fixed random features), constants here
+        return nnx.merge(graphdef, params, rest)(x)
+
+    return apply, params
+
+
+def with_params(model: nnx.Module, params) -> nnx.Module:
+    """A copy of ``model`` holding the parameters ``params`` (its other variables kept)."""
+    graphdef, _, rest = nnx.split(model, nnx.Param, ...)
+    return nnx.merge(graphdef, params, rest)
+
+
+def params_dtype(model: nnx.Module) -> str:
+    """``"float64"`` when every floating parameter of ``model`` is float64, else ``"float32"``."""
+    leaves = [leaf for leaf in jax.tree.leaves(nnx.state(model, nnx.Param)) if jnp.issubdtype(leaf.dtype, jnp.floating)]
+    if not leaves:
+        raise ValueError(f"model {type(model).__name__} has no floating-point nnx.Param to train")
+    return "float64" if all(leaf.dtype == jnp.float64 for leaf in leaves) else "float32"
+
+
+def count_params(model: nnx.Module) -> int:
+    return sum(int(np.prod(p.shape)) for p in jax.tree.leaves(nnx.state(model, nnx.Param)))
+
+
+def describe(model: nnx.Module) -> dict:
+    """Plain facts about any network: class, activation name, dtype, parameter count, widths."""
+    activation = getattr(getattr(model, "activation", None), "name", None)
+    hidden = getattr(model, "hidden", None)
+    widths = isinstance(hidden, (tuple, list)) and all(isinstance(w, (int, np.integer)) for w in hidden)
+    return {
+        "network": type(model).__name__,
+        "activation": activation if isinstance(activation, str) else None,
+        "dtype": params_dtype(model),
+        "n_params": count_params(model),
+        "hidden": [int(w) for w in hidden] if widths else None,
+    }
+
+
+def field_apply(model: nnx.Module, output_transform: Callable | None = None, input_bounds=None) -> tuple[Callable, nnx.State]:
+    """The solution's pure function ``apply(params, x)`` and the network's parameters.
+
+    ``u(x) = T(x, N(s(x)))``: ``s`` maps ``input_bounds`` to [-1, 1]^d (none when
+    ``None``), ``N`` is the network, ``T`` the output transform (none when ``None``).
+    """
+    apply_net, params = pure_apply(model)
+    if input_bounds is not None:
+        lower, upper = (np.asarray(b, dtype=np.float64) for b in input_bounds)
+
+    def apply(params, x):
+        z = x if input_bounds is None else 2.0 * (x - lower.astype(x.dtype)) / (upper - lower).astype(x.dtype) - 1.0
+        y = apply_net(params, z)
+        return y if output_transform is None else output_transform(x, y)
 
     return apply, params

@@ -23,12 +23,12 @@ partial         ()                          (m,)
 taylor          tuple of order + 1 ()       tuple of order + 1 (m,)
 ==============  ==========================  ===============================
 
-Second derivatives come from ``jax.hessian`` (the reference engine). A field handed to
-a residual by the trainer is a :class:`Field` that also names a derivative engine
-(``pinn.solve(..., derivatives=...)``); every engine gives the same numbers to rounding:
+Second derivatives come from ``jax.hessian`` (the reference engine) unless a
+*derivative engine* is chosen for a block of code with :func:`derivative_engine`;
+:func:`pinn.solve` chooses one for the whole residual (``derivatives=...``). The
+operators read the engine when they are traced, so a residual never names it and
+every engine gives the same numbers to rounding:
 
-============  ==========================================================================
-engine        how second derivatives are computed
 ============  ==========================================================================
 ``hessian``   ``jax.hessian`` (forward over reverse): the default and the reference
 ``forward``   one forward pass that carries value, gradient and the needed second-order
@@ -36,22 +36,23 @@ engine        how second derivatives are computed
               Laplacian" for :func:`laplacian`, a forward Hessian for :func:`hessian`;
               the fastest training step on a CPU
 ``jvp``       nested ``jax.jvp`` along the coordinate axes, unrolled
-``auto``      per operator and device, from measurements (benchmarks/speed.md):
-              ``forward`` everywhere except the Hessian of a vector field on a GPU,
-              where ``jax.hessian`` was faster
+``auto``      ``forward`` (the engine measured fastest on this CPU for every bundled
+              problem; benchmarks/speed.md)
 ============  ==========================================================================
 
-:func:`partial` and :func:`taylor` always use nested ``jax.jvp`` (exactly the derivatives they name) and
-first derivatives always use forward mode. Plain Python functions use ``jax.hessian``.
+:func:`partial` and :func:`taylor` always use nested ``jax.jvp`` (exactly the derivatives
+they name) and first derivatives always use forward mode.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from pinn import engines
 
@@ -67,22 +68,32 @@ def check_engine(derivatives: str) -> str:
     return derivatives
 
 
-@dataclasses.dataclass(frozen=True)
-class Field:
-    """A pointwise function together with the engine its second derivatives use."""
-
-    fn: Callable[[jax.Array], jax.Array]
-    derivatives: str = "hessian"
-
-    def __post_init__(self):
-        check_engine(self.derivatives)
-
-    def __call__(self, x):
-        return self.fn(x)
+# The engine of the code being traced. A context variable (like JAX's own
+# ``default_matmul_precision``), set by ``derivative_engine`` around a residual: the
+# operators read it at trace time, so no field object has to carry it.
+_ENGINE: contextvars.ContextVar[str] = contextvars.ContextVar("pinn_derivative_engine", default="hessian")
 
 
-def _engine(u) -> str:
-    return getattr(u, "derivatives", "hessian")
+@contextlib.contextmanager
+def derivative_engine(name: str) -> Iterator[str]:
+    """Use engine ``name`` for every operator traced inside the ``with`` block::
+
+        with pinn.derivative_engine("forward"):
+            lap = jax.jit(jax.vmap(pinn.laplacian(u)))(points)
+
+    The engine is read when an operator is *traced*: a function jitted inside the block
+    keeps the engine it was traced with.
+    """
+    token = _ENGINE.set(check_engine(name))
+    try:
+        yield name
+    finally:
+        _ENGINE.reset(token)
+
+
+def current_engine() -> str:
+    """The engine operators traced now use (``"hessian"`` outside any :func:`derivative_engine`)."""
+    return _ENGINE.get()
 
 
 def _basis(x, k):
@@ -111,25 +122,19 @@ def jacobian(u) -> Callable:
     return jax.jacfwd(u)
 
 
-def _resolve(u, operator: str, vector_field: bool) -> str:
-    """The engine ``u`` asks for, with ``auto`` resolved for this operator and device."""
-    name = _engine(u)
-    if name != "auto":
-        return name
-    # Measured (benchmarks/speed.md, issue 7): on a GPU jax.hessian wins for the full
-    # Hessian of a vector field; the forward engine wins everywhere else.
-    if operator == "hessian" and vector_field and jax.default_backend() == "gpu":
-        return "hessian"
-    return "forward"
+def _resolved() -> str:
+    """The current engine, with ``auto`` resolved to the engine it stands for."""
+    # Measured on this CPU (benchmarks/speed.md): forward is never slower than jax.hessian
+    # on the bundled problems. No GPU rule until one is measured (issue 17).
+    name = current_engine()
+    return "forward" if name == "auto" else name
 
 
 def hessian(u) -> Callable:
     """All second derivatives: (d, d) for a scalar field, (m, d, d) for a vector one."""
 
     def H(x):
-        engine = _engine(u)
-        if engine == "auto":
-            engine = _resolve(u, "hessian", jax.eval_shape(u, x).ndim > 0)
+        engine = _resolved()
         if engine == "forward":
             d = x.shape[0]
             _, _, S = engines.second_order(u, x, engines.hessian_channels(d))
@@ -155,7 +160,7 @@ def laplacian(u) -> Callable:
     """Sum of the pure second derivatives: () for a scalar field, (m,) per component."""
 
     def lap(x):
-        engine = _resolve(u, "laplacian", False)
+        engine = _resolved()
         if engine == "forward":
             return engines.second_order(u, x, (engines.laplacian_channel(range(x.shape[0])),))[2][0]
         if engine == "jvp":
@@ -163,6 +168,40 @@ def laplacian(u) -> Callable:
         return jnp.trace(jax.hessian(u)(x), axis1=-2, axis2=-1)
 
     return lap
+
+
+def contract_hessian(u, coefficients) -> Callable:
+    r"""The Hessian contracted with a constant symmetric matrix A (d, d):
+
+    .. math::  \sum_{j,k} A_{jk}\, \frac{\partial^2 u}{\partial x_j \partial x_k}
+               = \operatorname{tr}(A\, \nabla^2 u),
+
+    () for a scalar field, (m,) per component. The wave operator
+    :math:`u_{tt} - c^2 u_{xx}` is ``contract_hessian(u, diag(-c², 1))``; the Laplacian is
+    A = I. With the ``forward`` engine the whole sum is ONE second-order channel pushed
+    through the network (cheaper than the full Hessian); A must then be a concrete
+    (not traced) array, otherwise the Hessian is contracted.
+    """
+    try:
+        A = np.asarray(coefficients, dtype=np.float64)
+    except (TypeError, jax.errors.TracerArrayConversionError):
+        A = None
+
+    def contracted(x):
+        d = x.shape[0]
+        if A is not None and A.shape != (d, d):
+            raise ValueError(f"contract_hessian needs a ({d}, {d}) coefficient matrix for {d} coordinates, got shape {A.shape}")
+        engine = _resolved()
+        if A is not None and engine == "forward":
+            sym = (A + A.T) / 2
+            channel = tuple((j, k, float(sym[j, k] * (1 if j == k else 2))) for j in range(d) for k in range(j, d) if sym[j, k])
+            if not channel:
+                return jnp.zeros(jax.eval_shape(u, x).shape, x.dtype)
+            return engines.second_order(u, x, (channel,))[2][0]
+        matrix = jnp.asarray(coefficients, dtype=x.dtype)
+        return jnp.tensordot(hessian(u)(x), matrix, axes=([-2, -1], [0, 1]))
+
+    return contracted
 
 
 def divergence(v) -> Callable:

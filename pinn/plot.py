@@ -29,6 +29,8 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure
 
+from pinn.nn import describe
+
 MAP_RESOLUTION = 121
 N_TIME_SLICES = 3
 DPI = 110
@@ -130,7 +132,7 @@ def _on_slice(sl: _Slice, values: np.ndarray) -> np.ndarray:
 def _error_title(result) -> str:
     metrics = result.metrics
     rel = metrics.get("rel_l2")
-    text = f"{result.problem.name} ({result.model.activation.name})"
+    text = f"{result.problem.name} ({describe(result.model)['activation']})"
     if rel is None or not math.isfinite(rel):
         return text
     per_field = metrics.get("rel_l2_per_field") or {}
@@ -311,7 +313,7 @@ def stress_figure(result, derived: Mapping | None, name: str | None = None, reso
     axes = fig.subplots(1, ncols, squeeze=False)[0]
     vmin, vmax = _limits(predicted, exact)
     _map(fig, axes[0], sl, predicted, f"{name} predicted", cmap="coolwarm", vmin=vmin, vmax=vmax)
-    title = f"{problem.name} ({result.model.activation.name}): derived quantity {name}"
+    title = f"{problem.name} ({describe(result.model)['activation']}): derived quantity {name}"
     if exact is not None:
         _map(fig, axes[1], sl, exact, f"{name} exact", cmap="coolwarm", vmin=vmin, vmax=vmax)
         diff = predicted - exact

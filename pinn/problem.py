@@ -26,6 +26,7 @@ import numpy as np
 
 from pinn.conditions import Condition, check_finite_rows, check_inside, named
 from pinn.geometry import Domain, SpaceTime
+from pinn.parameters import Parameter
 
 PDE_TERM = "pde"
 #: The highest derivative order :meth:`Problem.residual_order` tells apart.
@@ -83,7 +84,10 @@ class Problem:
         domain: where the residual holds (a spatial domain or ``space * TimeInterval``).
         residual: ``residual(u, x, **params)`` at one point; scalar or vector.
         conditions: boundary, initial and data conditions (each a named loss term).
-        params: named physical parameters handed to ``residual`` as keyword arguments.
+        params: named physical parameters handed to ``residual`` as keyword arguments:
+            a number is a constant; a :class:`pinn.Parameter` is learned with the
+            network (an inverse problem; its value reaches the residual as a traced
+            scalar, so write the residual with ``jnp`` operations on it).
         exact: optional exact solution ``exact(x)``: scalar for one field, (m,) for m.
         reference: optional tabulated reference (:class:`Reference`) when no closed form exists.
         fields: names of the output fields, in output order.
@@ -133,17 +137,21 @@ class Problem:
         fields = (self.fields,) if isinstance(self.fields, str) else tuple(self.fields)
         if not fields or len(set(fields)) != len(fields) or not all(isinstance(f, str) and f for f in fields):
             raise ValueError(f"fields must be distinct non-empty names, got {self.fields!r}")
-        params = {}
+        params, learned = {}, {}
         for key, value in dict(self.params).items():
+            if isinstance(value, Parameter):
+                learned[key] = value
+                value = value.value
             try:
                 value = float(value)
             except (TypeError, ValueError):
-                raise ValueError(f"parameter {key!r} must be a number, got {value!r}") from None
+                raise ValueError(f"parameter {key!r} must be a number or a pinn.Parameter, got {value!r}") from None
             if not np.isfinite(value):
                 raise ValueError(f"parameter {key!r} must be finite, got {value}")
             params[key] = value
         object.__setattr__(self, "fields", fields)
         object.__setattr__(self, "params", MappingProxyType(params))
+        object.__setattr__(self, "learned", MappingProxyType(learned))
         terms = named(self.conditions)
         if PDE_TERM in terms:
             raise ValueError(f"the loss-term name {PDE_TERM!r} is reserved for the residual; rename that condition")
@@ -188,8 +196,15 @@ class Problem:
     def time_dependent(self) -> bool:
         return isinstance(self.domain, SpaceTime)
 
-    def residual_at(self, u, x):
-        return self.residual(u, x, **self.params)
+    def residual_at(self, u, x, learned: Mapping | None = None):
+        """The residual at ``x``; ``learned`` (name -> value) replaces the starting values
+        of the learned parameters (the trainer passes the current ones)."""
+        return self.residual(u, x, **self.param_values(learned))
+
+    def param_values(self, learned: Mapping | None = None) -> dict:
+        """Every parameter's value: the constants, and the learned ones from ``learned``
+        (their starting values where it is None)."""
+        return {**self.params, **(learned or {})}
 
     # -- validation ------------------------------------------------------------------
     def _probe_points(self, n=4):

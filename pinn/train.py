@@ -1,30 +1,36 @@
-r"""Training: Adam with a learning-rate schedule, then L-BFGS, one jitted step each.
+r"""Training: :func:`solve` runs a problem through a sequence of phases.
 
-:func:`solve` is the single entry point::
+::
 
-    result = pinn.solve(problem, model, steps=5000, lbfgs_steps=1000)
-    result.rel_l2, result.history, result.params
+    result = pinn.solve(problem, model, steps=5000, lbfgs_steps=1000)       # Adam, then L-BFGS
+    result = pinn.solve(problem, model, phases=[pinn.Phase(optax.adam(1e-3), 2000),
+                                                pinn.Phase("lbfgs", 3000)])
+    result.rel_l2, result.history, result.learned
 
-Each phase compiles one step function ``(params, opt_state, batch, ...) -> ...``
-(loss, gradient and optax update together); the batch keeps its shapes when points
-are resampled, so nothing recompiles after the first step. Values come back to the
-host only at *check steps*: every ``log_every`` steps (history, progress), every
-``checkpoint_every`` steps and at the end of each phase.
+The model is any ``flax.nnx.Module`` mapping one point (d,) to the fields; the
+trainer applies the problem's ``output_transform`` on top (unless the network already
+does: :meth:`pinn.MLP.for_problem` builds it in), so exact conditions are never lost.
+
+Everything a step changes is one pytree, :class:`pinn.state.TrainState`; each phase
+compiles one pure ``step(state, batch) -> (state, info)`` (loss, derivatives and
+update together; :mod:`pinn.phases`), jitted once. The loop around it is a thin
+driver: values come back to the host only at *check steps* (every ``log_every``
+steps, every ``checkpoint_every`` steps and at the end of each phase), where it
+records the history, writes checkpoints and checks for non-finite values.
 
 Non-finite losses
-    A non-finite loss (or non-finite parameters after a step) never overwrites good
-    parameters: the run goes back to the state of the last check step; Adam retries
-    with half the step size (``lr_scale`` in the history), L-BFGS ends its phase.
-    Each event is a line of ``result.events`` naming its step, is counted in the
-    history column ``nonfinite``, and is shown as a :class:`NonFiniteLossWarning`.
+    A non-finite loss (or non-finite parameters) never overwrites good parameters: the
+    run goes back to the state of the last check step; a gradient phase (Adam, any
+    optax transformation) retries with half the step size (``lr_scale`` in the
+    history), any other phase ends. Each event is a line of ``result.events``, counted
+    in the history column ``nonfinite``, and shown as a :class:`NonFiniteLossWarning`.
 
 Checkpoints and resuming
-    With ``checkpoint_dir`` the run writes its whole state (parameters, optimizer
-    state, phase, step, step-size scale, resampling round, collocation points,
-    history and events) atomically every ``checkpoint_every`` steps and at the end,
-    keeping the newest ``checkpoint_keep``. ``resume=True`` continues from the newest
-    complete checkpoint and ends with the same parameters, bit for bit, as a run that
-    was never interrupted: the loop is a pure function of the state it saves.
+    With ``checkpoint_dir`` the run writes its state (the TrainState, the batch and
+    the driver's bookkeeping) atomically every ``checkpoint_every`` steps and at the
+    end, keeping the newest ``checkpoint_keep``. ``resume=True`` continues from the
+    newest complete checkpoint and ends with the same parameters, bit for bit, as a run
+    that was never interrupted: the loop is a pure function of the state it saves.
 
 Ctrl-C
     A ``KeyboardInterrupt`` stops the run at its last check step: a checkpoint is
@@ -36,34 +42,33 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import platform
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from flax import nnx
 
 from pinn import checkpoint as ckpt
+from pinn import weighting
 from pinn.batch import sample_batch, to_device
+from pinn.config import RESUMABLE_CHANGES, TrainConfig
 from pinn.curvature import warn_if_curvature_blind
 from pinn.evaluate import error_report, relative_l2
-from pinn.losses import make_loss_terms, term_weights, weighted_total
-from pinn.nn import DTYPES, MLP, pure_apply
-from pinn.operators import check_engine
+from pinn.losses import make_loss_terms, make_residual_jacobian, make_residual_vector, term_weights, weighted_total
+from pinn.nn import DTYPES, describe, field_apply, with_params
+from pinn.parameters import constrained_values, initial_raw
+from pinn.phases import Objective, Phase
 from pinn.problem import Problem
-from pinn.sampling import check_sampler
+from pinn.progress import TrainingProgress
+from pinn.result import Result
+from pinn.state import TrainState
 
-SCHEDULES: tuple[str, ...] = ("constant", "exponential", "cosine")
-PRECISIONS: tuple[str, ...] = ("highest", "high", "default")
-CHECKPOINT_FORMAT = 1
-# Settings that change what is recorded but not the trajectory: a run may be resumed with other values.
-RESUMABLE_CHANGES: tuple[str, ...] = ("eval_every", "eval_resolution", "checkpoint_keep")
+CHECKPOINT_FORMAT = 2
 MIN_LR_SCALE = 1e-6
 
 
@@ -71,295 +76,65 @@ class NonFiniteLossWarning(RuntimeWarning):
     """The loss became NaN or infinite; the trainer restored the last finite state."""
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
-
-
-def _check_number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-
-
-def _check_choice(name, value, valid):
-    if not isinstance(value, str) or value not in valid:
-        raise ValueError(f"unknown {name} {value!r}; valid {name}s: {', '.join(valid)}")
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainConfig:
-    """Every setting of a run; validated at construction.
-
-    Attributes:
-        steps: Adam steps.
-        lbfgs_steps: L-BFGS iterations after Adam (each with a zoom line search).
-        lr: initial Adam learning rate.
-        schedule: ``"constant"``, ``"exponential"`` (decays to ``lr * final_lr_ratio``)
-            or ``"cosine"`` (same end point).
-        final_lr_ratio: learning rate at the last Adam step over ``lr``.
-        n_interior: collocation points for the PDE residual.
-        n_boundary: points per condition (a condition's own ``n`` wins).
-        sampler: ``"sobol"``, ``"halton"``, ``"lhs"`` or ``"uniform"``.
-        resample_every: draw fresh points every this many Adam steps (0: fixed points).
-        eval_every: measure the error every this many steps (0: only at the end).
-        eval_resolution: evaluation grid points per axis (``None``: about 20,000 points).
-        log_every: record the loss terms every this many steps.
-        seed: seed of the collocation points (the network has its own key).
-        weights: per-term weight overrides, e.g. ``{"initial": 10.0}``.
-        derivatives: ``"hessian"`` (``jax.hessian``, the reference) or ``"forward"``.
-        lbfgs_memory: L-BFGS history size.
-        precision: ``jax_default_matmul_precision`` during training.
-        checkpoint_every: with a ``checkpoint_dir``, write a checkpoint every this many
-            steps (Adam and L-BFGS steps counted together); 0: only at the end.
-        checkpoint_keep: how many of the newest checkpoints to keep.
-        causal_chunks: causal training (time-dependent problems): the PDE term weights
-            ``causal_chunks`` equal time slices by how well every earlier slice is
-            solved (:mod:`pinn.losses`); 0 (default) is the plain mean.
-        causal_epsilon: the causality parameter epsilon of those weights
-            ``exp(-epsilon * sum of the earlier slices' losses)``; larger is stricter.
-        chunk_size: differentiate the PDE term over chunks of this many points
-            (:mod:`pinn.chunked`; same numbers): on a CPU, beyond a few thousand points,
-            a chunk of ~1000 keeps the cost per point flat. 0 (default): all at once.
-    """
-
-    steps: int = 2000
-    lbfgs_steps: int = 0
-    lr: float = 1e-3
-    schedule: str = "exponential"
-    final_lr_ratio: float = 0.1
-    n_interior: int = 2000
-    n_boundary: int = 256
-    sampler: str = "sobol"
-    resample_every: int = 0
-    eval_every: int = 500
-    eval_resolution: int | None = None
-    log_every: int = 100
-    seed: int = 0
-    weights: Mapping[str, float] = dataclasses.field(default_factory=dict)
-    derivatives: str = "hessian"
-    lbfgs_memory: int = 50
-    precision: str = "highest"
-    checkpoint_every: int = 500
-    checkpoint_keep: int = 3
-    causal_chunks: int = 0
-    causal_epsilon: float = 1.0
-    chunk_size: int = 0
-
-    def __post_init__(self):
-        _check_int("steps", self.steps, 0)
-        _check_int("lbfgs_steps", self.lbfgs_steps, 0)
-        if self.steps + self.lbfgs_steps == 0:
-            raise ValueError("steps and lbfgs_steps are both 0: nothing to train")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float, np.integer, np.floating)) or not (
-            math.isfinite(self.lr) and self.lr > 0
-        ):
-            raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")
-        _check_choice("schedule", self.schedule, SCHEDULES)
-        _check_number("final_lr_ratio", self.final_lr_ratio)
-        if not 0 < self.final_lr_ratio <= 1:
-            raise ValueError(f"final_lr_ratio must be in (0, 1], got {self.final_lr_ratio!r}")
-        _check_int("n_interior", self.n_interior, 1)
-        _check_int("n_boundary", self.n_boundary, 1)
-        check_sampler(self.sampler)
-        _check_int("resample_every", self.resample_every, 0)
-        _check_int("eval_every", self.eval_every, 0)
-        if self.eval_resolution is not None:
-            _check_int("eval_resolution", self.eval_resolution, 2)
-        _check_int("log_every", self.log_every, 1)
-        _check_int("seed", self.seed, 0)
-        check_engine(self.derivatives)
-        _check_int("lbfgs_memory", self.lbfgs_memory, 1)
-        _check_choice("precision", self.precision, PRECISIONS)
-        _check_int("checkpoint_every", self.checkpoint_every, 0)
-        _check_int("checkpoint_keep", self.checkpoint_keep, 1)
-        _check_int("chunk_size", self.chunk_size, 0)
-        if self.chunk_size and self.causal_chunks:
-            raise ValueError(
-                f"chunk_size ({self.chunk_size}) and causal_chunks ({self.causal_chunks}) cannot be combined: "
-                "causal weights need every point's residual at once; set one of them to 0"
-            )
-        _check_int("causal_chunks", self.causal_chunks, 0)
-        if self.causal_chunks > self.n_interior:
-            raise ValueError(
-                f"causal_chunks ({self.causal_chunks}) must not exceed n_interior ({self.n_interior}): "
-                "every time slice needs collocation points"
-            )
-        _check_number("causal_epsilon", self.causal_epsilon)
-        if not self.causal_epsilon > 0:
-            raise ValueError(f"causal_epsilon must be positive, got {self.causal_epsilon!r}")
-        if not isinstance(self.weights, Mapping):
-            raise ValueError(f"weights must be a mapping of loss-term names to numbers, got {self.weights!r}")
-        for name, value in self.weights.items():
-            if not isinstance(name, str):
-                raise ValueError(f"weights keys must be loss-term names (strings), got {name!r}")
-            _check_number(f"weight of {name!r}", value)
-            if value < 0:
-                raise ValueError(f"weight of {name!r} must be non-negative, got {value!r}")
-        object.__setattr__(self, "weights", {k: float(v) for k, v in self.weights.items()})
-        for name in ("lr", "final_lr_ratio", "causal_epsilon"):
-            object.__setattr__(self, name, float(getattr(self, name)))
-
-    def replace(self, **changes) -> "TrainConfig":
-        valid = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - valid)
-        if unknown:
-            raise ValueError(f"unknown training setting {unknown[0]!r}; valid settings: {', '.join(sorted(valid))}")
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, settings: Mapping) -> "TrainConfig":
-        """A config from plain data (a parsed JSON or TOML table); every key is checked."""
-        if not isinstance(settings, Mapping):
-            raise ValueError(f"training settings must be a table of key = value pairs, got {settings!r}")
-        return cls().replace(**dict(settings))
-
-
-def learning_rate_schedule(config: TrainConfig) -> optax.Schedule:
-    end = config.lr * config.final_lr_ratio
-    steps = max(config.steps, 1)
-    if config.schedule == "constant":
-        return optax.constant_schedule(config.lr)
-    if config.schedule == "cosine":
-        return optax.cosine_decay_schedule(config.lr, steps, alpha=config.final_lr_ratio)
-    return optax.exponential_decay(config.lr, steps, config.final_lr_ratio, end_value=end)
-
-
-@dataclasses.dataclass(frozen=True)
-class Result:
-    """What :func:`solve` returns: trained parameters, history and metrics.
-
-    ``interrupted`` is True when the run was stopped by Ctrl-C (KeyboardInterrupt);
-    it then holds the state of its last check step.
-    """
-
-    problem: Problem
-    model: MLP
-    params: Any
-    history: dict[str, np.ndarray]
-    metrics: dict
-    config: TrainConfig
-    events: tuple[str, ...] = ()
-    interrupted: bool = False
-
-    @property
-    def rel_l2(self) -> float:
-        return self.metrics.get("rel_l2", float("nan"))
-
-    @property
-    def rel_l2_per_field(self) -> dict[str, float]:
-        return self.metrics.get("rel_l2_per_field", {})
-
-    def predict(self, points) -> np.ndarray:
-        """The trained fields at ``points`` (n, d): an array (n, number of fields)."""
-        from pinn.evaluate import batched_predict
-
-        points = np.atleast_2d(np.asarray(points, dtype=np.float64))
-        if points.shape[1] != self.problem.domain.dim:
-            raise ValueError(
-                f"points must have {self.problem.domain.dim} columns {self.problem.coordinates}, got shape {points.shape}"
-            )
-        with jax.enable_x64(self.model.dtype == "float64"):
-            apply, params = pure_apply(self.model)
-            return np.asarray(batched_predict(apply, params, jnp.asarray(points, dtype=DTYPES[self.model.dtype])))
-
-    def save(self, directory) -> "Any":
-        """Write metrics, config, history and parameters to ``directory`` (see :mod:`pinn.io`)."""
-        from pinn import io
-
-        return io.save_result(self, directory)
-
-
-def solve(
-    problem: Problem,
-    model: MLP,
-    config: TrainConfig | None = None,
-    *,
-    callback: Callable[[dict], None] | None = None,
-    checkpoint_dir=None,
-    resume: bool = False,
-    **settings,
-) -> Result:
-    """Train ``model`` on ``problem``: Adam (``steps``), then L-BFGS (``lbfgs_steps``).
-
-    Settings are those of :class:`TrainConfig`, given as a config, as keywords, or
-    both (keywords win). ``callback(row)`` is called at every log step with the
-    history row (step, phase, loss terms, ``lr_scale``, ``nonfinite`` and ``rel_l2``
-    at evaluation steps).
-
-    ``checkpoint_dir`` (a folder that is empty, missing, or holds this run's
-    checkpoints) receives checkpoints every ``checkpoint_every`` steps and at the
-    end; ``resume=True`` continues from the newest one. Every input is checked, and
-    a checkpoint of another problem, network or configuration refused, before any
-    training step runs.
-    """
-    if config is None:
-        config = TrainConfig()
-    if not isinstance(config, TrainConfig):
-        raise ValueError(f"config must be a pinn.TrainConfig, got {config!r}")
-    if settings:
-        config = config.replace(**settings)
-    if not isinstance(problem, Problem):
-        raise ValueError(f"problem must be a pinn.Problem, got {problem!r}")
-    if not isinstance(model, MLP):
-        raise ValueError(f"model must be a pinn.MLP, got {model!r}")
-    if model.in_dim != problem.domain.dim or model.out_dim != problem.n_fields:
-        raise ValueError(
-            f"model maps {model.in_dim} -> {model.out_dim} but problem {problem.name!r} has "
-            f"{problem.domain.dim} coordinates {problem.coordinates} and {problem.n_fields} fields {problem.fields}"
-        )
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be a function of one history row, got {callback!r}")
-    if not isinstance(resume, bool):
-        raise ValueError(f"resume must be True or False, got {resume!r}")
-    if resume and checkpoint_dir is None:
-        raise ValueError("resume=True needs the checkpoint_dir of the run to continue")
-    _check_finite_params(model)
-    weights = term_weights(problem, config.weights)
-    if checkpoint_dir is not None:
-        checkpoint_dir = ckpt.check_checkpoint_dir(checkpoint_dir, resume)
-    warn_if_curvature_blind(problem, model.activation)
-    with jax.enable_x64(model.dtype == "float64"), jax.default_matmul_precision(config.precision):
-        trainer = _Trainer(problem, model, config, weights, callback, checkpoint_dir)
-        state = trainer.restore() if resume else trainer.initial_state()
-        return trainer.run(state)
-
-
-def _check_finite_params(model: MLP) -> None:
-    _, params = nnx.split(model, nnx.Param)
-    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+def _check_model(problem: Problem, model) -> None:
+    if not isinstance(model, nnx.Module):
+        raise ValueError(f"model must be a flax.nnx.Module mapping one point ({problem.domain.dim},) to the fields, got {model!r}")
+    for path, leaf in jax.tree_util.tree_flatten_with_path(nnx.state(model, nnx.Param))[0]:
         if not np.isfinite(np.asarray(leaf)).all():
             raise ValueError(f"model parameter {jax.tree_util.keystr(path)} holds NaN or infinite values")
+    d = problem.domain.dim
+    dtype = describe(model)["dtype"]
+    try:
+        with jax.enable_x64(dtype == "float64"):
+            shape = jax.eval_shape(model, jax.ShapeDtypeStruct((d,), DTYPES[dtype])).shape
+    except Exception as err:  # report the contract, not the trace
+        raise ValueError(
+            f"model {type(model).__name__} failed on one point of shape ({d},) (problem {problem.name!r} has "
+            f"coordinates {problem.coordinates}): {err}"
+        ) from None
+    if shape != problem.field_shape:
+        raise ValueError(
+            f"model {type(model).__name__} maps a point ({d},) to shape {shape} but problem {problem.name!r} has "
+            f"{problem.n_fields} field(s) {problem.fields}: it must return shape {problem.field_shape}"
+        )
 
 
-def fingerprint(problem: Problem, model: MLP, config: TrainConfig) -> dict:
+def trainer_transform(problem: Problem, model):
+    """The output transform the trainer applies on top of ``model`` (None if it has its own)."""
+    if problem.output_transform is None or getattr(model, "output_transform", None) is problem.output_transform:
+        return None
+    return problem.output_transform
+
+
+def fingerprint(problem: Problem, model, config: TrainConfig) -> dict:
     """What a checkpoint must agree on to be resumed: problem, network and settings.
 
-    Plain JSON data; settings in :data:`RESUMABLE_CHANGES` are left out because they
-    do not change the trajectory.
+    Plain JSON data; settings in :data:`pinn.config.RESUMABLE_CHANGES` are left out
+    because they do not change the trajectory.
     """
     conditions = {
         name: {"kind": c.kind, "weight": c.weight, "n": c.n} for name, c in problem.named_conditions.items()
     }
+    facts = describe(model)
+    bounds = getattr(model, "input_bounds", None)
+    shapes = {jax.tree_util.keystr(p): list(leaf.shape) for p, leaf in jax.tree_util.tree_flatten_with_path(nnx.state(model, nnx.Param))[0]}
     data = {
         "problem": {
             "name": problem.name,
             "domain": repr(problem.domain),
             "fields": list(problem.fields),
             "params": dict(problem.params),
+            "learned": {name: {"start": p.value, "constraint": p.describe()} for name, p in problem.learned.items()},
             "conditions": conditions,
             "residual": getattr(problem.residual, "__qualname__", type(problem.residual).__name__),
         },
         "model": {
-            "in_dim": model.in_dim,
-            "out_dim": model.out_dim,
-            "hidden": list(model.hidden),
-            "activation": model.activation.name,
-            "dtype": model.dtype,
-            "input_bounds": None if model.input_bounds is None else [list(b) for b in model.input_bounds],
+            "network": facts["network"],
+            "hidden": facts["hidden"],
+            "activation": facts["activation"],
+            "dtype": facts["dtype"],
+            "input_bounds": None if bounds is None else [list(b) for b in bounds],
+            "parameter_shapes": shapes,
         },
         "config": {k: v for k, v in config.to_dict().items() if k not in RESUMABLE_CHANGES},
     }
@@ -402,6 +177,18 @@ def check_resumable(problem: Problem, model: MLP, config: TrainConfig, checkpoin
     return _newest_compatible(directory, fingerprint(problem, model, config))[0]
 
 
+def check_resumable(problem: Problem, model, config: TrainConfig, checkpoint_dir) -> int:
+    """Check, without training or writing anything, that ``solve(..., checkpoint_dir=..., resume=True)``
+    would accept ``checkpoint_dir``; returns the step it would resume from.
+
+    Raises the ValueError :func:`solve` would raise (no checkpoint, unreadable files
+    only, a checkpoint of another problem, network or configuration). A command line
+    calls it before it writes anything of its own into the run folder.
+    """
+    directory = ckpt.check_checkpoint_dir(checkpoint_dir, resume=True)
+    return _newest_compatible(directory, fingerprint(problem, model, config))[0]
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python and of the packages a run's numbers depend on."""
     from importlib import metadata
@@ -415,30 +202,98 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-@dataclasses.dataclass(frozen=True)
-class _State:
-    """Everything the loop needs to go on from a check step; replaced, never mutated.
+def solve(
+    problem: Problem,
+    model: nnx.Module,
+    config: TrainConfig | None = None,
+    *,
+    callback: Callable[[dict], None] | None = None,
+    checkpoint_dir=None,
+    resume: bool = False,
+    progress: bool = False,
+    **settings,
+) -> Result:
+    """Train ``model`` on ``problem`` through the run's phases; returns a :class:`Result`.
 
-    ``step`` counts the steps done in ``phase`` ("adam", "lbfgs" or "done");
-    ``adam_steps`` is the number of Adam steps done so far (final once Adam ended).
+    Settings are those of :class:`TrainConfig`, given as a config, as keywords, or
+    both (keywords win): ``phases=[pinn.Phase(...), ...]`` sets the optimizers;
+    without it, ``steps`` Adam steps then ``lbfgs_steps`` L-BFGS steps.
+    ``callback(row)`` is called at every log step with the history row (step, phase,
+    seconds, loss terms, ``lr_scale``, ``nonfinite``, learned values, the phase's
+    own numbers such as ``damping``, and ``rel_l2`` at evaluation steps).
+    ``progress=True`` shows a progress bar (step, phase, loss, error, rate).
+
+    ``checkpoint_dir`` (a folder that is empty, missing, or holds this run's
+    checkpoints) receives checkpoints every ``checkpoint_every`` steps and at the
+    end; ``resume=True`` continues from the newest one. Every input is checked, and
+    a checkpoint of another problem, network or configuration refused, before any
+    training step runs.
+    """
+    if config is None:
+        config = TrainConfig()
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a pinn.TrainConfig, got {config!r}")
+    if settings:
+        config = config.replace(**settings)
+    if not isinstance(problem, Problem):
+        raise ValueError(f"problem must be a pinn.Problem, got {problem!r}")
+    _check_model(problem, model)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be a function of one history row, got {callback!r}")
+    for name, flag in (("resume", resume), ("progress", progress)):
+        if not isinstance(flag, bool):
+            raise ValueError(f"{name} must be True or False, got {flag!r}")
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs the checkpoint_dir of the run to continue")
+    for phase in config.phase_list():
+        if phase.needs == "residuals" and (config.chunk_size or config.causal_chunks):
+            raise ValueError(
+                f"phase {phase.name!r} needs every residual at once: it cannot run with chunk_size "
+                f"({config.chunk_size}) or causal_chunks ({config.causal_chunks}); set them to 0"
+            )
+    weights = term_weights(problem, config.weights)
+    if checkpoint_dir is not None:
+        checkpoint_dir = ckpt.check_checkpoint_dir(checkpoint_dir, resume)
+    activation = getattr(model, "activation", None)
+    if activation is not None and hasattr(activation, "smoothness"):
+        warn_if_curvature_blind(problem, activation)
+    if progress:
+        total = sum(p.steps for p in config.phase_list())
+        with TrainingProgress(total, enabled=True, desc=problem.name) as bar:
+            chained = bar if callback is None else (lambda row: (bar(row), callback(row)))
+            return solve(problem, model, config, callback=chained, checkpoint_dir=checkpoint_dir, resume=resume)
+    dtype = describe(model)["dtype"]
+    with jax.enable_x64(dtype == "float64"), jax.default_matmul_precision(config.precision):
+        run = _Run(problem, model, config, weights, callback, checkpoint_dir)
+        state, book = run.restore() if resume else run.initial()
+        return run.run(state, book)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Book:
+    """The driver's host-side bookkeeping at a check step; replaced, never mutated.
+
+    ``phase`` indexes the run's phases (their count once done); ``done`` counts the
+    steps done in it, ``offset`` the steps of the phases before it.
     """
 
-    phase: str
-    step: int
-    params: Any
-    opt_state: Any
-    batch: Any
-    round: int
-    lr_scale: float
-    adam_steps: int
+    phase: int = 0
+    done: int = 0
+    offset: int = 0
+    round: int = 0
+    scale: float = 1.0
     nonfinite: int = 0
+    phase_steps: tuple = ()
     rows: tuple = ()
     events: tuple = ()
     train_seconds: float = 0.0
 
     @property
     def global_step(self) -> int:
-        return self.step if self.phase == "adam" else self.adam_steps + self.step
+        return self.offset + self.done
+
+    def replace(self, **changes) -> "_Book":
+        return dataclasses.replace(self, **changes)
 
 
 def _all_finite(loss, tree) -> jax.Array:
@@ -446,36 +301,54 @@ def _all_finite(loss, tree) -> jax.Array:
     return jnp.logical_and(jnp.isfinite(loss), jnp.all(jnp.stack(leaves)))
 
 
-class _Trainer:
-    """One run's compiled steps and loop; not part of the public API."""
+class _Run:
+    """One run's compiled functions and its driver loop; not part of the public API."""
 
-    def __init__(self, problem, model, config, weights, callback, checkpoint_dir):
-        self.problem, self.model, self.config, self.weights = problem, model, config, weights
-        self.callback = callback
-        self.checkpoint_dir = checkpoint_dir
+    def __init__(self, problem: Problem, model, config: TrainConfig, weights, callback, checkpoint_dir):
+        self.problem, self.model, self.config, self.weights0 = problem, model, config, weights
+        self.callback, self.checkpoint_dir = callback, checkpoint_dir
         self.fingerprint = fingerprint(problem, model, config)
-        self.dtype = DTYPES[model.dtype]
-        self.apply, self.params0 = pure_apply(model)
-        terms_fn = make_loss_terms(
-            problem, self.apply, config.derivatives, config.causal_chunks, config.causal_epsilon, config.chunk_size
-        )
+        self.dtype = DTYPES[describe(model)["dtype"]]
+        self.phases: tuple[Phase, ...] = config.phase_list()
+        self.methods = [phase.build(config) for phase in self.phases]
+        self.transform = trainer_transform(problem, model)
+        lower, upper = problem.domain.bounds
+        self.input_bounds = (tuple(map(float, lower)), tuple(map(float, upper))) if config.scale_inputs else None
+        net_apply, net_params = field_apply(model, self.transform, self.input_bounds)
+        learned = problem.learned
 
-        def loss_fn(params, batch):
+        def apply(params, x):
+            return net_apply(params["net"], x)
+
+        def learned_values(params):
+            return constrained_values(learned, params["learned"]) if learned else None
+
+        self.learned_values, self.net_apply = learned_values, net_apply
+        self.params0 = {"net": net_params, "learned": initial_raw(learned, self.dtype)}
+        c = config
+        terms_fn = make_loss_terms(problem, apply, c.derivatives, c.causal_chunks, c.causal_epsilon, c.chunk_size, learned_values)
+        vector_fn = make_residual_vector(problem, apply, c.derivatives, learned_values)
+        jacobian_fn = make_residual_jacobian(problem, apply, c.derivatives, learned_values)
+
+        def loss_fn(params, batch, weights):
             terms = terms_fn(params, batch)
             return weighted_total(terms, weights), terms
 
-        def measure(params, batch):
+        def measure(params, batch, weights):
             # At check steps: the loss of the parameters themselves (not of the step before),
             # so a state that passes the check is one whose own loss is finite.
-            loss, terms = loss_fn(params, batch)
-            return loss, terms, _all_finite(loss, params)
+            loss, terms = loss_fn(params, batch, weights)
+            return loss, terms, _all_finite(loss, params), learned_values(params)
 
-        self.loss_fn = loss_fn
+        def refresh_weights(state, batch):
+            norms = weighting.term_gradient_norms(terms_fn, state.params, batch)
+            return state.replace(weights=weighting.update(state.weights, norms, c.weighting_momentum))
+
+        self.loss_fn, self.vector_fn, self.jacobian_fn = loss_fn, vector_fn, jacobian_fn
         self.measure = jax.jit(measure)
-        self.adam = optax.adam(learning_rate_schedule(config))
-        self.lbfgs = optax.lbfgs(memory_size=config.lbfgs_memory)
-        self.adam_step = jax.jit(self._adam_step)
-        self.lbfgs_step = jax.jit(self._lbfgs_step)
+        self.refresh_weights = jax.jit(refresh_weights)
+        self.traces = [0] * len(self.phases)  # times each phase's step was traced (compiled)
+        self.step_fns = [jax.jit(self._make_step(i, m)) for i, m in enumerate(self.methods)]
         # Sampling checks the conditions (e.g. a predicate selecting no boundary point)
         # before anything is compiled.
         self.batch0 = self._batch(0)
@@ -484,47 +357,44 @@ class _Trainer:
             points, values = problem.evaluation_data(config.eval_resolution)
             self.eval_points = jnp.asarray(points, dtype=self.dtype)
             self.eval_values = jnp.asarray(values, dtype=self.dtype)
-            predict = jax.vmap(self.apply, in_axes=(None, 0))
-            self.eval = jax.jit(
-                lambda params: relative_l2(predict(params, self.eval_points).reshape(self.eval_values.shape), self.eval_values)
+            predict = jax.vmap(net_apply, in_axes=(None, 0))
+            # Points and values are arguments, not constants baked into the program.
+            self.eval = jax.jit(lambda params, x, y: relative_l2(predict(params, x).reshape(y.shape), y)[0])
+
+    # -- compiled steps --------------------------------------------------------------------
+    def _make_step(self, index: int, method):
+        def step(state: TrainState, batch):
+            self.traces[index] += 1
+            objective = Objective(
+                loss=lambda p: self.loss_fn(p, batch, state.weights),
+                residuals=lambda p: self.vector_fn(p, batch, state.weights),
+                jacobian=lambda p: self.jacobian_fn(p, batch, state.weights),
             )
+            params, opt_state, info = method.update(objective, state.params, state.opt_state, state.scale)
+            return state.replace(params=params, opt_state=opt_state, step=state.step + 1), info
 
-    # -- the compiled steps ----------------------------------------------------------
-    def _adam_step(self, params, opt_state, batch, lr_scale):
-        (loss, terms), grads = jax.value_and_grad(self.loss_fn, has_aux=True)(params, batch)
-        updates, opt_state = self.adam.update(grads, opt_state, params)
-        updates = jax.tree.map(lambda g: lr_scale * g, updates)
-        return optax.apply_updates(params, updates), opt_state
+        return step
 
-    def _lbfgs_init(self, params):
-        # optax.lbfgs starts with weak-typed scalars that its first update makes strong;
-        # fixing their types now keeps the L-BFGS step from compiling a second time.
-        return jax.tree.map(lambda a: jax.lax.convert_element_type(a, a.dtype), self.lbfgs.init(params))
-
-    def _lbfgs_step(self, params, opt_state, batch):
-        value_fn = lambda p: self.loss_fn(p, batch)[0]  # noqa: E731
-        value, grads = optax.value_and_grad_from_state(value_fn)(params, state=opt_state)
-        updates, opt_state = self.lbfgs.update(grads, opt_state, params, value=value, grad=grads, value_fn=value_fn)
-        return optax.apply_updates(params, updates), opt_state
-
-    # -- states ----------------------------------------------------------------------
     def _batch(self, round_):
         c = self.config
-        host = sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_)
-        return to_device(host, self.dtype)
+        return to_device(sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_), self.dtype)
 
-    def initial_state(self) -> _State:
-        c = self.config
-        if c.steps:
-            return _State("adam", 0, self.params0, self.adam.init(self.params0), self.batch0, 0, 1.0, 0)
-        return _State("lbfgs", 0, self.params0, self._lbfgs_init(self.params0), self.batch0, 0, 1.0, 0)
+    def _gradient_phase(self, index: int) -> bool:
+        return not self.methods[index].resets_on_failure
 
-    def _template(self, phase):
-        opt = self.adam if phase == "adam" else self.lbfgs
-        opt_state = opt.init(self.params0) if phase != "done" else None
-        return {"params": self.params0, "opt_state": opt_state, "batch": self.batch0}
+    # -- states ----------------------------------------------------------------------------
+    def initial(self) -> tuple[TrainState, _Book]:
+        state = TrainState.create(self.params0, self.methods[0].init(self.params0), self.weights0, self.config.seed, self.dtype)
+        self.batch = self.batch0
+        return state, _Book()
 
-    def restore(self) -> _State:
+    def _template(self, phase: int) -> dict:
+        state, _ = self.initial()
+        if phase < len(self.methods):
+            state = state.replace(opt_state=self.methods[phase].init(self.params0))
+        return {"state": state, "batch": self.batch0}
+
+    def restore(self) -> tuple[TrainState, _Book]:
         """The state of the newest complete checkpoint in ``checkpoint_dir``.
 
         Checks the problem, network and settings it was written for before reading any
@@ -533,210 +403,194 @@ class _Trainer:
         """
         ckpt.remove_partial_writes(self.checkpoint_dir)
         step, path, meta, skipped = _newest_compatible(self.checkpoint_dir, self.fingerprint)
-        template = self._template(meta["phase"])
-        tree, meta = ckpt.load_pytree(path, template)
+        book = meta["book"]
+        template = self._template(book["phase"])
+        tree, _ = ckpt.load_pytree(path, template)
         tree = jax.tree.map(_like, template, tree)
         note = f"resumed at step {step} from {path.name}"
         if skipped:
             note += f" (skipped unreadable {', '.join(skipped)})"
-        return _State(
-            phase=meta["phase"],
-            step=meta["step"],
-            params=tree["params"],
-            opt_state=tree["opt_state"],
-            batch=tree["batch"],
-            round=meta["round"],
-            lr_scale=meta["lr_scale"],
-            adam_steps=meta["adam_steps"],
-            nonfinite=meta["nonfinite"],
-            rows=tuple(meta["rows"]),
-            events=tuple(meta["events"]) + (note,),
-            train_seconds=meta["train_seconds"],
-        )
+        self.batch = tree["batch"]
+        book = _Book(**{**book, "phase_steps": tuple(book["phase_steps"]), "rows": tuple(book["rows"]), "events": tuple(book["events"]) + (note,)})
+        return tree["state"], book
 
-    def _write_checkpoint(self, state: _State) -> None:
-        opt_state = None if state.phase == "done" else state.opt_state
-        tree = {"params": state.params, "opt_state": opt_state, "batch": state.batch}
-        meta = {
-            "format": CHECKPOINT_FORMAT,
-            "fingerprint": self.fingerprint,
-            "phase": state.phase,
-            "step": state.step,
-            "adam_steps": state.adam_steps,
-            "round": state.round,
-            "lr_scale": state.lr_scale,
-            "nonfinite": state.nonfinite,
-            "rows": list(state.rows),
-            "events": list(state.events),
-            "train_seconds": state.train_seconds,
-        }
-        ckpt.save_pytree(ckpt.checkpoint_path(self.checkpoint_dir, state.global_step), jax.device_get(tree), meta)
+    def _write_checkpoint(self, state: TrainState, book: _Book) -> None:
+        meta = {"format": CHECKPOINT_FORMAT, "fingerprint": self.fingerprint, "book": dataclasses.asdict(book)}
+        meta["book"]["phase_steps"] = list(book.phase_steps)
+        meta["book"]["rows"], meta["book"]["events"] = list(book.rows), list(book.events)
+        tree = {"state": state, "batch": self.batch}
+        ckpt.save_pytree(ckpt.checkpoint_path(self.checkpoint_dir, book.global_step), jax.device_get(tree), meta)
         ckpt.prune_checkpoints(self.checkpoint_dir, self.config.checkpoint_keep)
 
-    # -- the loop ----------------------------------------------------------------------
-    def _is_check(self, global_step, phase_end):
-        c = self.config
-        return phase_end or global_step % c.log_every == 0 or (c.checkpoint_every and global_step % c.checkpoint_every == 0)
-
-    def _row(self, state: _State, loss, terms, final) -> dict:
-        c = self.config
-        step = state.global_step
-        row = {"step": step, "phase": state.phase, "loss": float(loss), "lr_scale": float(state.lr_scale)}
-        row.update({f"loss_{k}": float(v) for k, v in terms.items()})
-        row["nonfinite"] = state.nonfinite
-        evaluate = self.eval is not None and (final or (c.eval_every and step % c.eval_every == 0))
-        row["rel_l2"] = float(self.eval(state.params)[0]) if evaluate else float("nan")
-        return row
-
-    def _elapsed(self, state: _State) -> _State:
-        """``state`` with the time since the last check step added to its training time."""
-        now = time.perf_counter()
-        seconds, self.clock = state.train_seconds + (now - self.clock), now
-        return dataclasses.replace(state, train_seconds=seconds)
-
-    def _checked(self, state: _State, loss, terms, phase_end, final) -> tuple[_State, dict | None]:
-        """Bookkeeping at a check step whose state is finite: history row and checkpoint."""
-        c = self.config
-        step = state.global_step
-        row = None
-        if phase_end or step % c.log_every == 0:
-            row = self._row(state, loss, terms, final)
-            state = dataclasses.replace(state, rows=state.rows + (row,))
-        state = self._elapsed(state)
-        if self.checkpoint_dir is not None and c.checkpoint_every and step % c.checkpoint_every == 0:
-            self._write_checkpoint(state)
-        return state, row
-
-    def _nonfinite(self, good: _State, phase: str, step: int) -> _State:
-        if phase == "adam":
-            scale = good.lr_scale * 0.5
-            message = (
-                f"adam step {step}: non-finite loss or parameters; restored step {good.global_step} "
-                f"and halved the step size (scale {scale:g})"
-            )
-            state = dataclasses.replace(good, lr_scale=scale, nonfinite=good.nonfinite + 1)
-            if scale < MIN_LR_SCALE:
-                message += f"; the scale is below {MIN_LR_SCALE:g}, so the Adam phase ends"
-                state = self._end_adam(state)
-        else:
-            message = f"lbfgs step {step}: non-finite loss or parameters; restored step {good.global_step} and ended L-BFGS"
-            state = dataclasses.replace(good, phase="done", nonfinite=good.nonfinite + 1)
-        warnings.warn(message, NonFiniteLossWarning, stacklevel=5)
-        return dataclasses.replace(state, events=state.events + (message,))
-
-    def _end_adam(self, state: _State) -> _State:
-        if self.config.lbfgs_steps:
-            return dataclasses.replace(
-                state, phase="lbfgs", step=0, opt_state=self._lbfgs_init(state.params), adam_steps=state.step
-            )
-        return dataclasses.replace(state, phase="done", step=0, adam_steps=state.step)
-
-    def run(self, state: _State) -> Result:
-        """Train from ``state`` to the end (or to a KeyboardInterrupt) and build the Result."""
-        self.good = state  # the last finite, fully recorded state: where a failure goes back to
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self, state: TrainState, book: _Book) -> Result:
+        """Train from ``(state, book)`` to the end (or to a KeyboardInterrupt) and build the Result."""
+        self.good = (state, book, self.batch)  # the last finite, fully recorded state: where a failure goes back to
         self.clock = time.perf_counter()
         try:
-            state = self._run_adam(state)
-            state = self._run_lbfgs(state)
+            while book.phase < len(self.phases):
+                state, book = self._run_phase(state, book)
         except KeyboardInterrupt:
-            good = self.good
-            message = f"interrupted at step {good.global_step} (Ctrl-C); the state of that step is kept"
+            state, book, self.batch = self.good
+            message = f"interrupted at step {book.global_step} (Ctrl-C); the state of that step is kept"
             if self.checkpoint_dir is not None:
                 message += f" and saved in {self.checkpoint_dir}; resume with resume=True"
-            good = self._elapsed(dataclasses.replace(good, events=good.events + (message,)))
+            book = self._elapsed(book.replace(events=book.events + (message,)))
             if self.checkpoint_dir is not None:
-                self._write_checkpoint(good)
-            return self._result(good, interrupted=True)
-        state = self._elapsed(state)
+                self._write_checkpoint(state, book)
+            return self._result(state, book, interrupted=True)
+        book = self._elapsed(book)
         if self.checkpoint_dir is not None:
-            self._write_checkpoint(state)
-        return self._result(state)
+            self._write_checkpoint(state, book)
+        return self._result(state, book)
 
-    def _run_adam(self, state: _State) -> _State:
+    def _is_check(self, global_step: int, phase_end: bool) -> bool:
         c = self.config
-        scale_value, scale = None, None
-        while state.phase == "adam":
-            if state.step >= c.steps:
-                state = self._end_adam(state)
-                self.good = state
-                break
-            step, batch, round_ = state.step, state.batch, state.round
-            if c.resample_every and step and step % c.resample_every == 0 and step // c.resample_every != round_:
-                round_ = step // c.resample_every
-                batch = self._batch(round_)
-            if state.lr_scale != scale_value:  # a device scalar only when the scale changes
-                scale_value, scale = state.lr_scale, jnp.asarray(state.lr_scale, self.dtype)
-            params, opt_state = self.adam_step(state.params, state.opt_state, batch, scale)
-            state = dataclasses.replace(state, step=step + 1, params=params, opt_state=opt_state, batch=batch, round=round_)
-            phase_end = state.step == c.steps
-            if not self._is_check(state.global_step, phase_end):
+        return phase_end or global_step % c.log_every == 0 or bool(c.checkpoint_every and global_step % c.checkpoint_every == 0)
+
+    def _run_phase(self, state: TrainState, book: _Book) -> tuple[TrainState, _Book]:
+        c, k = self.config, book.phase
+        phase, step_fn, gradient = self.phases[k], self.step_fns[k], self._gradient_phase(k)
+        last_phase = k == len(self.phases) - 1
+        info: dict = {}
+        while book.done < phase.steps:
+            g = book.global_step
+            if gradient and c.resample_every and g and g % c.resample_every == 0 and g // c.resample_every != book.round:
+                book = book.replace(round=g // c.resample_every)
+                self.batch = self._batch(book.round)
+            if gradient and c.weighting == "gradnorm" and g % c.weighting_every == 0:
+                state = self.refresh_weights(state, self.batch)
+            state, info = step_fn(state, self.batch)
+            book = book.replace(done=book.done + 1)
+            phase_end = book.done == phase.steps
+            if not self._is_check(book.global_step, phase_end):
                 continue
-            loss, terms, ok = self.measure(state.params, state.batch)
+            loss, terms, ok, learned = self.measure(state.params, self.batch, state.weights)
             if not bool(ok):
-                state = self._nonfinite(self.good, "adam", state.step)
-                self.good = state
+                state, book, ended = self._nonfinite(k)
+                if ended:
+                    return self._next_phase(state, book)
                 continue
-            final = phase_end and not c.lbfgs_steps
-            state, row = self._checked(state, loss, terms, phase_end, final)
-            self.good = state
+            state, book, row = self._checked(state, book, loss, terms, learned, info, phase_end, phase_end and last_phase)
+            self.good = (state, book, self.batch)
             if row is not None and self.callback is not None:
                 self.callback(row)
-        return state
+        return self._next_phase(state, book)
 
-    def _run_lbfgs(self, state: _State) -> _State:
+    def _next_phase(self, state: TrainState, book: _Book) -> tuple[TrainState, _Book]:
+        k = book.phase + 1
+        book = book.replace(phase=k, done=0, offset=book.global_step, scale=1.0, phase_steps=book.phase_steps + (book.done,))
+        if k < len(self.phases):
+            one = jnp.asarray(1.0, self.dtype)
+            state = state.replace(opt_state=self.methods[k].init(state.params), step=jnp.zeros_like(state.step), scale=one)
+        self.good = (state, book, self.batch)
+        return state, book
+
+    def _row(self, state, book: _Book, loss, terms, learned, info, final) -> dict:
         c = self.config
-        while state.phase == "lbfgs":
-            if state.step >= c.lbfgs_steps:
-                state = dataclasses.replace(state, phase="done")
-                self.good = state
-                break
-            params, opt_state = self.lbfgs_step(state.params, state.opt_state, state.batch)
-            state = dataclasses.replace(state, step=state.step + 1, params=params, opt_state=opt_state)
-            phase_end = state.step == c.lbfgs_steps
-            if not self._is_check(state.global_step, phase_end):
-                continue
-            loss, terms, ok = self.measure(state.params, state.batch)
-            if not bool(ok):
-                state = self._nonfinite(self.good, "lbfgs", state.global_step)
-                self.good = state
-                continue
-            state, row = self._checked(state, loss, terms, phase_end, phase_end)
-            self.good = state
-            if row is not None and self.callback is not None:
-                self.callback(row)
-        return state
+        step = book.global_step
+        row = {"step": step, "phase": self.phases[book.phase].name, "seconds": book.train_seconds, "loss": float(loss)}
+        row.update({f"loss_{k}": float(v) for k, v in terms.items()})
+        row["lr_scale"] = float(book.scale)
+        row["nonfinite"] = book.nonfinite
+        row.update({f"learned_{k}": float(v) for k, v in (learned or {}).items()})
+        row.update({k: float(v) for k, v in info.items()})
+        if c.weighting != "fixed":
+            row.update({f"weight_{k}": float(v) for k, v in state.weights.items()})
+        evaluate = self.eval is not None and (final or (c.eval_every and step % c.eval_every == 0))
+        row["rel_l2"] = float(self.eval(state.params["net"], self.eval_points, self.eval_values)) if evaluate else float("nan")
+        return row
 
-    def _result(self, state: _State, interrupted: bool = False) -> Result:
+    def _elapsed(self, book: _Book) -> _Book:
+        """``book`` with the time since the last check step added to its training time."""
+        now = time.perf_counter()
+        seconds, self.clock = book.train_seconds + (now - self.clock), now
+        return book.replace(train_seconds=seconds)
+
+    def _checked(self, state, book: _Book, loss, terms, learned, info, phase_end, final):
+        """Bookkeeping at a check step whose state is finite: history row and checkpoint."""
+        c = self.config
+        step = book.global_step
+        book = self._elapsed(book)
+        row = None
+        if phase_end or step % c.log_every == 0:
+            row = self._row(state, book, loss, terms, learned, info, final)
+            book = book.replace(rows=book.rows + (row,))
+        if self.checkpoint_dir is not None and c.checkpoint_every and step % c.checkpoint_every == 0:
+            self._write_checkpoint(state, book)
+        return state, book, row
+
+    def _nonfinite(self, k: int) -> tuple[TrainState, _Book, bool]:
+        """Go back to the last good state; returns ``(state, book, phase ended)``."""
+        state, book, self.batch = self.good
+        name, at = self.phases[k].name, book.global_step
+        ended = True
+        if self._gradient_phase(k):
+            scale = book.scale * 0.5
+            message = f"{name} phase: non-finite loss or parameters; restored step {at} and halved the step size (scale {scale:g})"
+            state = state.replace(scale=jnp.asarray(scale, self.dtype))
+            book = book.replace(scale=scale)
+            ended = scale < MIN_LR_SCALE
+            if ended:
+                message += f"; the scale is below {MIN_LR_SCALE:g}, so the phase ends"
+        else:
+            message = f"{name} phase: non-finite loss or parameters; restored step {at} and ended the phase"
+        book = book.replace(nonfinite=book.nonfinite + 1, events=book.events + (message,))
+        warnings.warn(message, NonFiniteLossWarning, stacklevel=6)
+        self.good = (state, book, self.batch)
+        return state, book, ended
+
+    def _result(self, state: TrainState, book: _Book, interrupted: bool = False) -> Result:
         params = state.params
-        loss, terms, _ = self.measure(params, state.batch)
-        lbfgs_steps = 0 if state.phase == "adam" else state.step
+        loss, terms, _, learned = self.measure(params, self.batch, state.weights)
+        facts = describe(self.model)
+        done = list(book.phase_steps) + ([book.done] if book.phase < len(self.phases) else [])
+        steps: dict[str, int] = {}
+        for phase, n in zip(self.phases, done):
+            steps[phase.name] = steps.get(phase.name, 0) + n
+        learned = {name: float(v) for name, v in (learned or {}).items()}
         metrics = {
             "problem": self.problem.name,
-            "activation": self.model.activation.name,
+            "network": facts["network"],
+            "activation": facts["activation"],
             "derivatives": self.config.derivatives,
-            "dtype": self.model.dtype,
+            "dtype": facts["dtype"],
             "seed": self.config.seed,
-            "n_params": self.model.n_params,
-            "hidden": list(self.model.hidden),
-            "steps": {"adam": state.adam_steps if state.phase != "adam" else state.step, "lbfgs": lbfgs_steps},
-            "train_seconds": state.train_seconds,
+            "n_params": facts["n_params"],
+            "hidden": facts["hidden"],
+            "steps": steps,
+            "phases": [{**p.to_dict(), "steps_done": n} for p, n in zip(self.phases, done + [0] * (len(self.phases) - len(done)))],
+            "compilations": {f"{i}:{p.name}": n for i, (p, n) in enumerate(zip(self.phases, self.traces))},
+            "train_seconds": book.train_seconds,
             "final_loss": {k: float(v) for k, v in terms.items()},
             "final_total_loss": float(loss),
-            "nonfinite_events": state.nonfinite,
+            "learned": learned,
+            "nonfinite_events": book.nonfinite,
             "interrupted": interrupted,
             "config": self.config.to_dict(),
             "versions": package_versions(),
             "backend": jax.default_backend(),
         }
+        truths = {name: p.true_value for name, p in self.problem.learned.items() if p.true_value is not None}
+        if truths:
+            metrics["learned_error"] = {name: abs(learned[name] - t) / abs(t) if t else abs(learned[name]) for name, t in truths.items()}
         if self.eval is not None:
-            predict = jax.vmap(self.apply, in_axes=(None, 0))(params, self.eval_points).reshape(self.eval_values.shape)
-            metrics.update(error_report(predict, self.eval_values, self.problem.fields))
-        rows = state.rows
+            predict = jax.vmap(self.net_apply, in_axes=(None, 0))
+            values = predict(params["net"], self.eval_points).reshape(self.eval_values.shape)
+            metrics.update(_error_report(values, self.eval_values, self.problem))
+        rows = book.rows
         keys = sorted({k for row in rows for k in row} - {"phase"})
         history = {k: np.array([row.get(k, np.nan) for row in rows], dtype=float) for k in keys}
         history["phase"] = np.array([row["phase"] for row in rows])
-        model = nnx.merge(nnx.split(self.model, nnx.Param)[0], params)
-        return Result(self.problem, model, params, history, metrics, self.config, tuple(state.events), interrupted)
+        model = with_params(self.model, params["net"])
+        return Result(
+            self.problem, model, params["net"], history, metrics, self.config, tuple(book.events), interrupted,
+            learned, self.transform, self.input_bounds,
+        )
+
+
+def _error_report(values, reference, problem: Problem) -> dict:
+    return error_report(values, reference, problem.fields, problem.up_to_constant)
 
 
 def _like(template, value):

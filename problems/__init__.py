@@ -8,7 +8,7 @@ order below (the order of ``problems.names()``).
 import importlib
 import importlib.util
 
-from problems.registry import ProblemSpec, get, names, register
+from problems.registry import ProblemSpec, build, get, names, register
 
 BUNDLED = (
     "poisson2d",
@@ -29,4 +29,4 @@ for _name in BUNDLED:
         importlib.import_module(f"problems.{_name}")
 del _name
 
-__all__ = ["BUNDLED", "ProblemSpec", "get", "names", "register"]
+__all__ = ["BUNDLED", "ProblemSpec", "build", "get", "names", "register"]

@@ -19,12 +19,11 @@ def laplacian_in_space(u, x):
     r"""The spatial Laplacian :math:`\sum_i \partial^2 u / \partial x_i^2` at a space-time point.
 
     The field is restricted to the time slice of ``x`` (time is the last coordinate)
-    and handed to :func:`pinn.laplacian` with the field's own derivative engine, so the
-    time axis costs nothing and ``derivatives="hessian"`` still means ``jax.hessian``.
+    before :func:`pinn.laplacian` (which uses the engine the trainer chose), so the
+    time axis costs nothing.
     """
     t = x[-1:]
-    in_space = pinn.Field(lambda s: u(jnp.concatenate([s, t])), getattr(u, "derivatives", "hessian"))
-    return pinn.laplacian(in_space)(x[:-1])
+    return pinn.laplacian(lambda s: u(jnp.concatenate([s, t])))(x[:-1])
 
 
 def build(a: float = 0.4) -> pinn.Problem:

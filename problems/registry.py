@@ -63,7 +63,9 @@ class ProblemSpec:
         problem = problem or self.build()
         return MLP.for_problem(problem, model["hidden"], model["activation"], key=model["key"], dtype=model["dtype"])
 
-    def solve(self, *, params: Mapping | None = None, callback=None, checkpoint_dir=None, resume: bool = False, **settings):
+    def solve(
+        self, *, params: Mapping | None = None, callback=None, checkpoint_dir=None, resume: bool = False, progress: bool = False, **settings
+    ):
         """Solve with the defaults; ``settings`` override network and training settings.
 
         ``checkpoint_dir`` and ``resume`` are those of :func:`pinn.solve`: checkpoints
@@ -72,7 +74,7 @@ class ProblemSpec:
         problem = self.build(**(params or {}))
         model = self.make_model(problem, **settings)
         config = self.config(**settings)
-        return _solve(problem, model, config, callback=callback, checkpoint_dir=checkpoint_dir, resume=resume)
+        return _solve(problem, model, config, callback=callback, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)
 
 
 _REGISTRY: dict[str, ProblemSpec] = {}
@@ -87,6 +89,12 @@ def register(spec: ProblemSpec) -> ProblemSpec:
 
 def names() -> tuple[str, ...]:
     return tuple(_REGISTRY)
+
+
+def build(name: str, params=None) -> Problem:
+    """The bundled problem ``name`` with physical parameters ``params``: the factory
+    :func:`pinn.load_run` takes (``pinn.load_run(folder, problem=problems.build)``)."""
+    return get(name).problem(**dict(params or {}))
 
 
 def get(name: str) -> ProblemSpec:

@@ -23,7 +23,8 @@ def setup():
         points = jnp.asarray(domain.sample_interior(257, "halton", 0))  # not a multiple of any chunk below
 
     def res(p, x):
-        return problem.residual_at(pinn.Field(lambda y: apply(p, y), "forward"), x)
+        with pinn.derivative_engine("forward"):
+            return problem.residual_at(lambda y: apply(p, y), x)
 
     return res, params, points
 
@@ -94,7 +95,7 @@ def test_training_with_chunks_follows_the_same_trajectory():
 
 
 def test_bad_chunk_settings_are_refused():
-    from pinn.train import TrainConfig
+    from pinn.config import TrainConfig
 
     with pytest.raises(ValueError, match=r"chunk_size must be a non-negative integer, got -1"):
         TrainConfig(chunk_size=-1)

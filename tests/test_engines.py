@@ -52,10 +52,13 @@ def test_every_engine_matches_jax_hessian_on_bundled_residuals(name):
         batch = jax.tree.map(lambda a: jnp.asarray(a, jnp.float64), batch)
 
         def residuals(engine):
-            u = pinn.Field(lambda x: apply(params, x), engine)
-            out = {"pde": jax.vmap(lambda x: problem.residual_at(u, x))(batch["pde"]["x"])}
-            for cname, c in problem.named_conditions.items():
-                out[cname] = jax.vmap(lambda data, c=c: c.residual(u, data))(batch[cname])
+            def u(x):
+                return apply(params, x)
+
+            with pinn.derivative_engine(engine):
+                out = {"pde": jax.vmap(lambda x: problem.residual_at(u, x))(batch["pde"]["x"])}
+                for cname, c in problem.named_conditions.items():
+                    out[cname] = jax.vmap(lambda data, c=c: c.residual(u, data))(batch[cname])
             return out
 
         reference = jax.jit(lambda: residuals("hessian"))()
@@ -143,9 +146,9 @@ def test_constant_output_has_zero_derivatives():
 def test_float32_forward_engine():
     model = pinn.MLP(2, 1, (16, 16), "tanh", key=0)
     apply, params = pinn.pure_apply(model)
-    u = pinn.Field(lambda x: apply(params, x), "forward")
     x = jnp.array([0.3, -0.2], jnp.float32)
-    lap = pinn.laplacian(u)(x)
+    with pinn.derivative_engine("forward"):
+        lap = pinn.laplacian(lambda x: apply(params, x))(x)
     assert lap.dtype == jnp.float32
     with jax.enable_x64(True):
         apply64 = lambda y: apply(jax.tree.map(lambda a: a.astype(jnp.float64), params), y)  # noqa: E731
@@ -153,13 +156,19 @@ def test_float32_forward_engine():
     assert abs(float(lap) - float(ref)) <= 1e-5 * max(abs(float(ref)), 1.0)
 
 
-def test_auto_engine_per_operator_and_device(monkeypatch):
-    vector = pinn.Field(lambda x: x, "auto")
-    assert operators._resolve(vector, "laplacian", True) == "forward"
-    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
-    assert operators._resolve(vector, "hessian", True) == "hessian"
-    assert operators._resolve(vector, "hessian", False) == "forward"
-    assert operators._resolve(vector, "laplacian", True) == "forward"
+def test_auto_engine_is_forward_and_the_block_ends():
+    """``auto`` stands for ``forward`` (no GPU rule until one is measured); the engine of a
+    block is restored when the block ends, also after an error inside it."""
+    assert pinn.current_engine() == "hessian"
+    with pinn.derivative_engine("auto"):
+        assert operators._resolved() == "forward"
+        with pinn.derivative_engine("jvp"):
+            assert operators._resolved() == "jvp"
+        assert pinn.current_engine() == "auto"
+    with pytest.raises(RuntimeError):
+        with pinn.derivative_engine("forward"):
+            raise RuntimeError("inside")
+    assert pinn.current_engine() == "hessian"
 
 
 def test_second_order_bad_input():
@@ -186,6 +195,8 @@ def test_forward_engine_is_exact_where_a_pre_activation_is_exactly_zero(activati
         for x in (jnp.zeros(1), jnp.array([0.37])):
             H = jax.hessian(u)(x)
             assert abs(float(H[0, 0])) > 1e-3  # a real curvature, so a wrong engine shows
-            lap = pinn.laplacian(pinn.Field(u, "forward"))(x)
+            with pinn.derivative_engine("forward"):
+                lap = pinn.laplacian(u)(x)
+                hess = pinn.hessian(u)(x)
             np.testing.assert_allclose(lap, H[0, 0], rtol=1e-12, atol=0)
-            np.testing.assert_allclose(pinn.hessian(pinn.Field(u, "forward"))(x), H, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(hess, H, rtol=1e-12, atol=0)

@@ -14,7 +14,7 @@ import pytest
 import pinn
 import problems
 from pinn import checkpoint as ckpt
-from pinn.train import TrainConfig
+from pinn.config import TrainConfig
 
 LINE = pinn.Interval(0.0, 1.0)
 SPACE_TIME = LINE * pinn.TimeInterval(0.0, 1.0)
@@ -49,7 +49,7 @@ CONSTRUCTION = {
     "unknown derivatives": (lambda: TrainConfig(derivatives="reverse"), r"unknown derivatives engine 'reverse'; valid engines: hessian, forward"),
     "unknown precision": (lambda: TrainConfig(precision="low"), r"unknown precision 'low'; valid precisions: highest, high, default"),
     "unknown dtype": (lambda: pinn.MLP(1, 1, (4,), dtype="float16"), r"unknown dtype 'float16'; valid dtypes: float32, float64"),
-    "unknown engine of a field": (lambda: pinn.Field(lambda x: x, "backward"), r"unknown derivatives engine 'backward'"),
+    "unknown engine of a block": (lambda: pinn.derivative_engine("backward").__enter__(), r"unknown derivatives engine 'backward'"),
     "unknown setting": (lambda: TrainConfig().replace(stepz=10), r"unknown training setting 'stepz'; valid settings: .*steps"),
     "unknown setting in plain data": (lambda: TrainConfig.from_dict({"steps": 10, "learning_rate": 1e-3}), r"unknown training setting 'learning_rate'"),
     # sizes
@@ -120,7 +120,7 @@ CONSTRUCTION = {
     ),
     "NaN parameter": (lambda: pinn.Problem(LINE, lambda u, x, k: k * u(x), params={"k": math.nan}), r"parameter 'k' must be finite, got nan"),
     "infinite parameter": (lambda: pinn.Problem(LINE, lambda u, x, k: k * u(x), params={"k": math.inf}), r"parameter 'k' must be finite, got inf"),
-    "parameter not a number": (lambda: pinn.Problem(LINE, lambda u, x, k: k * u(x), params={"k": "abc"}), r"parameter 'k' must be a number, got 'abc'"),
+    "parameter not a number": (lambda: pinn.Problem(LINE, lambda u, x, k: k * u(x), params={"k": "abc"}), r"parameter 'k' must be a number or a pinn.Parameter, got 'abc'"),
     "repeated field names": (lambda: pinn.Problem(LINE, poisson, fields=("u", "u")), r"fields must be distinct non-empty names, got \('u', 'u'\)"),
     "reserved term name": (
         lambda: pinn.Problem(LINE, poisson, [pinn.Dirichlet(on=LINE.boundary, name="pde")]),
@@ -202,8 +202,8 @@ SOLVE_CASES = {
     "bad keyword setting": (dict(settings=dict(n_interior=0)), r"n_interior must be a positive integer, got 0"),
     "config of the wrong type": (dict(config={"steps": 10}), r"config must be a pinn.TrainConfig, got \{'steps': 10\}"),
     "weight of an unknown term": (dict(settings=dict(weights={"initial": 2.0})), r"unknown loss term 'initial' in weights; the terms are: pde, dirichlet"),
-    "model of another size": (dict(model=lambda p: pinn.MLP(2, 1, (4,))), r"model maps 2 -> 1 but problem 'custom' has 1 coordinates \('x',\) and 1 fields"),
-    "model that is not a model": (dict(model=lambda p: "mlp"), r"model must be a pinn.MLP, got 'mlp'"),
+    "model of another size": (dict(model=lambda p: pinn.MLP(2, 1, (4,))), r"model MLP failed on one point of shape \(1,\) \(problem 'custom' has coordinates \('x',\)\)"),
+    "model that is not a model": (dict(model=lambda p: "mlp"), r"model must be a flax.nnx.Module mapping one point \(1,\) to the fields, got 'mlp'"),
     "callback that is not callable": (dict(callback=42), r"callback must be a function of one history row, got 42"),
     "resume without a folder": (dict(resume=True), r"resume=True needs the checkpoint_dir of the run to continue"),
 }

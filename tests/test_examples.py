@@ -39,7 +39,7 @@ def test_bundled_example_runs_tiny(name, tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"{name}: relative L2 error {result.rel_l2:.2e}" in out
     steps = json.loads((tmp_path / "run" / "metrics.json").read_text())["steps"]
-    assert steps == {"adam": module.TINY["steps"], "lbfgs": 0}
+    assert steps == {"adam": module.TINY["steps"]}
     assert (tmp_path / "run" / "figures" / "solution.png").is_file()
     assert (tmp_path / "run" / "params.npz").is_file()  # reloading is tested in test_io and test_cli
 
@@ -60,5 +60,5 @@ def test_custom_pde_example_runs_tiny(tmp_path, capsys):
     with jax.enable_x64(True):
         r = np.asarray(jax.vmap(lambda p: module.reaction_diffusion(module.exact, p, k=1.0))(jnp.asarray(x)))
     assert np.abs(r).max() < 1e-10
-    loaded = io.load_run(tmp_path / "run", problem=problem)
+    loaded = pinn.load_run(tmp_path / "run", problem=problem)
     np.testing.assert_array_equal(loaded.predict(x), result.predict(x))

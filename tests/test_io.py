@@ -15,7 +15,8 @@ import pytest
 import pinn
 import problems
 from pinn import checkpoint, io
-from pinn.train import Result, TrainConfig
+from pinn.config import TrainConfig
+from pinn.result import Result
 
 
 def fake_result(problem, hidden=(8, 8), dtype="float64", key=3, **config):
@@ -95,7 +96,7 @@ def test_history_csv_round_trips_with_blanks_for_unmeasured_errors(tmp_path, poi
 def test_load_run_rebuilds_problem_model_and_exact_parameters(tmp_path, poisson, dtype):
     result = fake_result(poisson, dtype=dtype, steps=12)
     io.save_result(result, tmp_path / "run")
-    loaded = io.load_run(tmp_path / "run")
+    loaded = pinn.load_run(tmp_path / "run", problem=problems.build)
     assert loaded.problem.name == "poisson2d" and dict(loaded.problem.params) == {"amplitude": 1.0}
     assert loaded.model.hidden == (8, 8) and loaded.model.dtype == dtype
     assert loaded.model.input_bounds == result.model.input_bounds
@@ -139,20 +140,20 @@ def test_resaving_into_a_run_and_a_checkpoints_only_folder_are_accepted(tmp_path
 
 def test_load_run_errors_name_what_is_wrong(tmp_path, poisson):
     with pytest.raises(FileNotFoundError, match="run folder .*missing.* not found"):
-        io.load_run(tmp_path / "missing")
+        pinn.load_run(tmp_path / "missing", problem=problems.build)
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="is not a pinn run folder"):
-        io.load_run(tmp_path / "empty")
+        pinn.load_run(tmp_path / "empty", problem=problems.build)
     out = io.save_result(fake_result(poisson), tmp_path / "run")
     # Parameters of another architecture: the checkpoint check names the differing leaf.
     other = pinn.MLP.for_problem(poisson, (8, 5), "tanh", dtype="float64")
     with jax.enable_x64(True):
         checkpoint.save_pytree(out / "params.npz", pinn.pure_apply(other)[1])
     with pytest.raises(ValueError, match=r"\['layers'\]\[1\]\['bias'\].* has shape \(5,\), expected \(8,\)"):
-        io.load_run(out)
+        pinn.load_run(out, problem=problems.build)
     (out / "params.npz").unlink()
     with pytest.raises(FileNotFoundError, match="no trained parameters yet"):
-        io.load_run(out)
+        pinn.load_run(out, problem=problems.build)
 
 
 def test_a_custom_problem_reloads_with_the_problem_given(tmp_path):
@@ -166,12 +167,12 @@ def test_a_custom_problem_reloads_with_the_problem_given(tmp_path):
     )
     out = io.save_result(fake_result(custom, hidden=(4,)), tmp_path / "run")
     with pytest.raises(ValueError, match=r"unknown problem 'my_bar'.*load_run\(directory, problem=\.\.\.\)"):
-        io.load_run(out)
-    loaded = io.load_run(out, problem=custom)
+        pinn.load_run(out, problem=problems.build)
+    loaded = pinn.load_run(out, problem=custom)
     x = np.linspace(0, 2, 7)[:, None]
     np.testing.assert_array_equal(loaded.predict(x), fake_result(custom, hidden=(4,)).predict(x))
     with pytest.raises(ValueError, match="is of problem 'my_bar', not 'poisson2d'"):
-        io.load_run(out, problem=problems.get("poisson2d").problem())
+        pinn.load_run(out, problem=problems.get("poisson2d").problem())
 
 
 def test_read_points_from_csv_and_npy(tmp_path):

@@ -88,7 +88,21 @@ X2 = np.array([0.4, 0.9])
 
 
 def field(fn, engine):
-    return fn if engine is None else pinn.Field(fn, engine)
+    """``fn`` itself: the engine of a test is set for its whole body (the fixture below)."""
+    return fn
+
+
+@pytest.fixture(autouse=True)
+def _engine_block(request):
+    """Run a test parametrised by ``engine`` inside ``pinn.derivative_engine(engine)``."""
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    engine = params.get("engine")
+    if engine is None:
+        yield
+        return
+    with pinn.derivative_engine(engine):
+        assert pinn.current_engine() == engine
+        yield
 
 
 def assert_rel(actual, expected, rtol):
@@ -179,11 +193,11 @@ def test_partial_of_vector_field(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_restricted_field_keeps_engine(engine):
-    """A Field built from another (the heat problems' spatial Laplacian) differentiates the same."""
+    """A field restricted to a plane (the heat problems' spatial Laplacian) differentiates the same."""
     with jax.enable_x64(True):
-        u = pinn.Field(scalar_u, engine)
+        u = scalar_u
         z = jnp.asarray(X3[2:])
-        in_plane = pinn.Field(lambda s: u(jnp.concatenate([s, z])), engine)
+        in_plane = lambda s: u(jnp.concatenate([s, z]))  # noqa: E731
         lap = pinn.laplacian(in_plane)(jnp.asarray(X3[:2]))
         H = scalar_hessian(X3)
         assert_rel(lap, H[0, 0] + H[1, 1], RTOL64)
@@ -196,7 +210,7 @@ def test_operators_under_jit_vmap_and_grad(engine):
         pts = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (5, 3)))
 
         def loss(theta):
-            u = pinn.Field(lambda x: theta * scalar_u(x) + theta**2 * x[0] * x[1] ** 2, engine)
+            u = lambda x: theta * scalar_u(x) + theta**2 * x[0] * x[1] ** 2  # noqa: E731
             return jnp.mean(jax.vmap(pinn.laplacian(u))(pts))
 
         theta = 0.7
@@ -237,7 +251,7 @@ def test_divergence_of_a_scalar_field():
 
 def test_unknown_engine_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"unknown derivatives engine 'reverse'; valid engines: hessian, forward, jvp, auto"):
-        pinn.Field(scalar_u, "reverse")
+        pinn.derivative_engine("reverse").__enter__()
     with pytest.raises(ValueError, match=r"unknown derivatives engine 'Forward'"):
         operators.check_engine("Forward")
 

@@ -74,7 +74,7 @@ def test_saved_run_reloads_with_the_transform(tmp_path):
     model = pinn.MLP.for_problem(problem, (8,), key=0, dtype="float64")
     result = pinn.solve(problem, model, steps=5, n_interior=32, n_boundary=16, eval_every=0)
     result.save(tmp_path / "run")
-    loaded = io.load_run(tmp_path / "run", problem=problem)
+    loaded = pinn.load_run(tmp_path / "run", problem=problem)
     points = np.array([[0.0, 0.5], [0.25, 0.5], [1.0, 0.1]])
     np.testing.assert_array_equal(loaded.predict(points), result.predict(points))
     assert loaded.predict(points)[0, 0] == 0.0 and loaded.predict(points)[2, 0] == 0.0

@@ -12,7 +12,8 @@ from matplotlib.image import imread
 
 import pinn
 from pinn import plot
-from pinn.train import Result, TrainConfig
+from pinn.config import TrainConfig
+from pinn.result import Result
 
 
 def fake_result(problem, hidden=(8,)):

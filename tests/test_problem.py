@@ -63,7 +63,7 @@ def test_reference_data():
         (dict(residual=None), r"residual must be a function residual\(u, x, \*\*params\)"),
         (dict(params={"k": float("nan")}), "parameter 'k' must be finite, got nan"),
         (dict(params={"k": float("inf")}), "parameter 'k' must be finite, got inf"),
-        (dict(params={"k": "big"}), "parameter 'k' must be a number, got 'big'"),
+        (dict(params={"k": "big"}), "parameter 'k' must be a number or a pinn.Parameter, got 'big'"),
         (dict(fields=("u", "u")), "fields must be distinct non-empty names"),
         (dict(exact=lambda x: jnp.stack([x[0], x[1]])), r"exact solution must return shape \(\) for fields \('u',\), got \(2,\)"),
         (dict(exact=lambda x: jnp.log(x[0] - 2.0)), "exact solution returned non-finite values inside the domain"),

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import pinn
-from pinn.train import TrainConfig, learning_rate_schedule
+from pinn.config import TrainConfig
+from pinn.phases import learning_rate_schedule
 
 DOMAIN = pinn.Interval(0.0, 1.0)
 
@@ -132,7 +133,7 @@ def test_lbfgs_lowers_the_loss_further_in_float64():
 @pytest.mark.parametrize("schedule", ["constant", "exponential", "cosine"])
 def test_learning_rate_schedules_start_at_lr_and_end_at_the_ratio(schedule):
     config = TrainConfig(steps=100, lr=1e-2, final_lr_ratio=0.1, schedule=schedule)
-    lr = learning_rate_schedule(config)
+    lr = learning_rate_schedule(config.lr, config.steps, config.schedule, config.final_lr_ratio)
     assert float(lr(0)) == pytest.approx(1e-2)
     assert float(lr(100)) == pytest.approx(1e-2 if schedule == "constant" else 1e-3, rel=1e-6)
 
