@@ -23,6 +23,8 @@ import dataclasses
 import math
 from collections.abc import Callable, Sequence
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from pinn.sampling import unit_points
@@ -32,33 +34,41 @@ SPACE_NAMES = ("x", "y", "z")
 
 @dataclasses.dataclass(frozen=True)
 class _Piece:
-    """A part of a boundary: its measure and a map from [0,1)^k to (points, normals)."""
+    """A part of a boundary: its measure, a map from [0,1)^k to (points, normals), its label."""
 
     measure: float
     param_dim: int
     map: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+    label: str = ""
 
 
-def _map_pieces(pieces: Sequence[_Piece], u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Map unit points onto pieces: u[:, 0] picks a piece by measure, the rest place the point."""
-    measures = np.array([p.measure for p in pieces], dtype=float)
-    edges = np.cumsum(measures) / measures.sum()
-    which = np.minimum(np.searchsorted(edges, u[:, 0], side="right"), len(pieces) - 1)
-    points = normals = None
-    for i, piece in enumerate(pieces):
-        sel = which == i
-        if not sel.any():
-            continue
-        p, n = piece.map(u[sel, 1 : 1 + piece.param_dim])
-        if points is None:
-            points = np.empty((len(u), p.shape[1]))
-            normals = np.empty((len(u), p.shape[1]))
-        points[sel], normals[sel] = p, n
-    return points, normals
+def _xp(points):
+    """The array module of ``points``: signed distances run in NumPy or, traced, in JAX."""
+    return jnp if isinstance(points, jax.Array) else np
+
+
+def _norm(xp, v):
+    """|v| along the last axis with a finite gradient at v = 0 (where JAX's norm gives NaN)."""
+    s = (v * v).sum(axis=-1)
+    positive = s > 0
+    return xp.where(positive, xp.sqrt(xp.where(positive, s, 1.0)), 0.0)
+
+
+def _scale(domain) -> float:
+    lower, upper = domain.bounds
+    return float(max(np.max(np.asarray(upper) - np.asarray(lower)), 1e-300))
 
 
 class Domain:
-    """Base class of spatial domains (subclasses are frozen dataclasses)."""
+    """Base class of spatial domains (subclasses are frozen dataclasses).
+
+    Domains combine by constructive solid geometry: ``a | b`` (union), ``a & b``
+    (intersection) and ``a - b`` (difference), in any dimension, and the result times
+    a :class:`TimeInterval`. A boundary is made of labelled *parts* (box faces
+    ``x_min``, ``y_max``, ...; polygon edges ``edge0``, ...; arcs ``circle``, ``outer``,
+    ``inner``); a combined domain keeps the parts of its operands, so a condition can
+    be put on ``domain.boundary.part("circle")`` or ``domain.boundary.of(hole)``.
+    """
 
     dim: int
     time_dependent = False
@@ -76,12 +86,47 @@ class Domain:
     def _boundary_pieces(self) -> list[_Piece]:
         raise NotImplementedError
 
-    def sdf(self, points: np.ndarray) -> np.ndarray:
+    def sdf(self, points):
         """Signed distance (negative inside, zero on the boundary, positive outside).
 
-        Exact for boxes, disks and polygons; a correct-sign bound for sectors.
+        ``points`` has shape (..., dim); a NumPy array gives a NumPy result, a JAX
+        array (or a tracer, under ``jax.jit``/``jax.grad``) a JAX result. Exact for boxes,
+        disks and polygons; for sectors and combined domains exact on the boundary and a
+        bound of the right sign elsewhere.
         """
         raise NotImplementedError
+
+    # -- boundary parts and candidates (pieces by default; combined domains override) ----
+    def _parts(self) -> tuple[tuple[str, tuple], ...]:
+        """(label, owners) of every boundary part; owners are the domains it comes from."""
+        return tuple((piece.label, (self,)) for piece in self._boundary_pieces())
+
+    def _candidate_measure(self, parts: np.ndarray | None) -> float:
+        pieces = self._boundary_pieces()
+        return float(sum(p.measure for i, p in enumerate(pieces) if parts is None or parts[i]))
+
+    @property
+    def _boundary_unit_dim(self) -> int:
+        return 1 + max(p.param_dim for p in self._boundary_pieces())
+
+    def _candidates(self, u: np.ndarray, parts: np.ndarray | None = None):
+        """Map unit points onto the boundary parts selected by the mask ``parts``:
+        (points, outward normals, part index, kept). Candidates are uniform in measure
+        on the selected parts; a combined domain keeps those on its own boundary."""
+        pieces = self._boundary_pieces()
+        chosen = [i for i in range(len(pieces)) if parts is None or parts[i]]
+        measures = np.array([pieces[i].measure for i in chosen], dtype=float)
+        edges = np.cumsum(measures) / measures.sum()
+        which = np.minimum(np.searchsorted(edges, u[:, 0], side="right"), len(chosen) - 1)
+        points = np.empty((len(u), self.dim))
+        normals = np.empty((len(u), self.dim))
+        ids = np.empty(len(u), dtype=int)
+        for k, i in enumerate(chosen):
+            sel = which == k
+            if sel.any():
+                points[sel], normals[sel] = pieces[i].map(u[sel, 1 : 1 + pieces[i].param_dim])
+                ids[sel] = i
+        return points, normals, ids, np.ones(len(u), dtype=bool)
 
     # -- shared machinery ------------------------------------------------------
     @property
@@ -93,8 +138,9 @@ class Domain:
         return self.dim
 
     @property
-    def _boundary_unit_dim(self) -> int:
-        return 1 + max(p.param_dim for p in self._boundary_pieces())
+    def boundary_labels(self) -> tuple[str, ...]:
+        """Labels of the boundary parts, in order (a label may repeat in a combined domain)."""
+        return tuple(label for label, _ in self._parts())
 
     def contains(self, points, tol: float = 1e-9) -> np.ndarray:
         """Boolean mask of the points within ``tol`` of the closed domain."""
@@ -106,8 +152,21 @@ class Domain:
 
     def sample_boundary(self, n: int, sampler: str = "sobol", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """``n`` boundary points and their outward unit normals, each shape (n, dim)."""
-        u = unit_points(n, self._boundary_unit_dim, sampler, seed)
-        return _map_pieces(self._boundary_pieces(), u)
+        points, normals, _ = self._sample_boundary(n, sampler, seed)
+        return points, normals
+
+    def _sample_boundary(self, n, sampler="sobol", seed=0, parts=None):
+        """``n`` points uniform on the selected boundary parts: (points, normals, part index)."""
+        if n <= 0:
+            raise ValueError(f"number of points must be positive, got {n}")
+        m = n
+        for _ in range(30):
+            points, normals, ids, keep = self._candidates(unit_points(m, self._boundary_unit_dim, sampler, seed), parts)
+            if keep.sum() >= n:
+                return points[keep][:n], normals[keep][:n], ids[keep][:n]
+            fraction = max(int(keep.sum()), 1) / m
+            m = int(math.ceil(1.2 * n / fraction)) + 16
+        raise ValueError(f"could not place points on the selected boundary of {self!r}; is it empty?")
 
     def grid(self, n: int | Sequence[int] = 101) -> np.ndarray:
         """A regular grid of the bounding box (``n`` per axis) clipped to the domain."""
@@ -125,6 +184,30 @@ class Domain:
         if isinstance(other, TimeInterval):
             return SpaceTime(self, other)
         return NotImplemented
+
+    def __or__(self, other):
+        return _combine(Union, self, other)
+
+    def __and__(self, other):
+        return _combine(Intersection, self, other)
+
+    def __sub__(self, other):
+        return _combine(Difference, self, other)
+
+
+def _combine(kind, a, b):
+    if not isinstance(b, Domain):
+        return NotImplemented
+    if isinstance(a, SpaceTime) or isinstance(b, SpaceTime):
+        if not (isinstance(a, SpaceTime) and isinstance(b, SpaceTime)):
+            raise ValueError(
+                f"cannot combine a space-time domain with a spatial one ({a!r}, {b!r}); "
+                "combine the spatial domains, then multiply by the TimeInterval"
+            )
+        if a.time != b.time:
+            raise ValueError(f"space-time domains combine only over the same time interval, got {a.time} and {b.time}")
+        return SpaceTime(kind(a.space, b.space), a.time)
+    return kind(a, b)
 
 
 def _rejection_sample(unit_map, unit_dim, n, sampler, seed):
@@ -185,6 +268,7 @@ class Box(Domain):
     def _boundary_pieces(self):
         lower, upper = self.bounds
         span = upper - lower
+        names = self.coordinate_names
         pieces = []
         for axis in range(self.dim):
             others = [a for a in range(self.dim) if a != axis]
@@ -198,14 +282,16 @@ class Box(Domain):
                     n[:, axis] = side
                     return p, n
 
-                pieces.append(_Piece(float(np.prod(span[others])), self.dim - 1, face))
+                label = f"{names[axis]}_{'min' if side < 0 else 'max'}"
+                pieces.append(_Piece(float(np.prod(span[others])), self.dim - 1, face, label))
         return pieces
 
     def sdf(self, points):
+        xp = _xp(points)
         lower, upper = self.bounds
         center, half = (lower + upper) / 2, (upper - lower) / 2
-        q = np.abs(points - center) - half
-        return np.linalg.norm(np.maximum(q, 0.0), axis=-1) + np.minimum(q.max(axis=-1), 0.0)
+        q = xp.abs(points - center) - half
+        return _norm(xp, xp.maximum(q, 0.0)) + xp.minimum(q.max(axis=-1), 0.0)
 
 
 class Interval(Box):
@@ -279,44 +365,52 @@ class Annulus(Domain):
         theta = self.angles[0] + u[:, 1] * (self.angles[1] - self.angles[0])
         return self._polar(r, theta), np.ones(len(u), dtype=bool)
 
+    _outer_label = "outer"
+
     def _boundary_pieces(self):
         t0, t1 = self.angles
         span = t1 - t0
 
-        def arc(radius, sign):
+        def arc(radius, sign, label):
             def fn(v):
                 theta = t0 + v[:, 0] * span
                 unit = np.stack([np.cos(theta), np.sin(theta)], axis=-1)
                 return self._polar(radius, theta), sign * unit
 
-            return _Piece(radius * span, 1, fn)
+            return _Piece(radius * span, 1, fn, label)
 
-        pieces = [arc(self.outer, 1.0)]
+        pieces = [arc(self.outer, 1.0, self._outer_label)]
         if self.inner > 0:
-            pieces.append(arc(self.inner, -1.0))
+            pieces.append(arc(self.inner, -1.0, "inner"))
         if not self.full:
-            for theta, normal in ((t0, (math.sin(t0), -math.cos(t0))), (t1, (-math.sin(t1), math.cos(t1)))):
+            for theta, normal, label in (
+                (t0, (math.sin(t0), -math.cos(t0)), "start"),
+                (t1, (-math.sin(t1), math.cos(t1)), "end"),
+            ):
 
                 def edge(v, theta=theta, normal=normal):
                     r = self.inner + v[:, 0] * (self.outer - self.inner)
                     return self._polar(r, np.full_like(r, theta)), np.tile(normal, (len(r), 1))
 
-                pieces.append(_Piece(self.outer - self.inner, 1, edge))
+                pieces.append(_Piece(self.outer - self.inner, 1, edge, label))
         return pieces
 
     def sdf(self, points):
+        xp = _xp(points)
         d = points - np.array(self.center)
-        r = np.linalg.norm(d, axis=-1)
-        dist = np.maximum(self.inner - r, r - self.outer)
+        r = _norm(xp, d)
+        dist = xp.maximum(self.inner - r, r - self.outer)
         if not self.full:
             t0, t1 = self.angles
-            dist = np.maximum(dist, d @ np.array([math.sin(t0), -math.cos(t0)]))
-            dist = np.maximum(dist, d @ np.array([-math.sin(t1), math.cos(t1)]))
+            dist = xp.maximum(dist, d @ np.array([math.sin(t0), -math.cos(t0)]))
+            dist = xp.maximum(dist, d @ np.array([-math.sin(t1), math.cos(t1)]))
         return dist
 
 
 class Disk(Annulus):
-    """The disk |x - center| <= radius."""
+    """The disk |x - center| <= radius; its boundary part is labelled ``circle``."""
+
+    _outer_label = "circle"
 
     def __init__(self, center: Sequence[float] = (0.0, 0.0), radius: float = 1.0):
         if not radius > 0:
@@ -377,9 +471,13 @@ class Polygon(Domain):
             )
         if abs(signed_area) < 1e-14:
             raise ValueError("polygon has zero area")
+        # Edge k joins the given vertices k and k+1; its label keeps that number.
+        labels = tuple(f"edge{k}" for k in range(len(v)))
         if signed_area < 0:  # store counter-clockwise so (dy, -dx) points out
             v = v[::-1]
+            labels = tuple(f"edge{(len(v) - 2 - k) % len(v)}" for k in range(len(v)))
         object.__setattr__(self, "vertices", tuple(map(tuple, v)))
+        object.__setattr__(self, "_edge_labels", labels)
 
     @property
     def _v(self):
@@ -390,9 +488,15 @@ class Polygon(Domain):
         return self._v.min(axis=0), self._v.max(axis=0)
 
     def _inside(self, points):
-        from matplotlib.path import Path  # geometry, not plotting: point-in-polygon
-
-        return Path(self._v).contains_points(points)
+        """Crossing-number point-in-polygon test, NumPy or JAX (a ray towards +x)."""
+        xp = _xp(points)
+        a, b = self._v, np.roll(self._v, -1, axis=0)
+        px, py = points[..., None, 0], points[..., None, 1]
+        straddles = (a[:, 1] > py) != (b[:, 1] > py)
+        dy = np.where(b[:, 1] == a[:, 1], 1.0, b[:, 1] - a[:, 1])
+        x_cross = a[:, 0] + (py - a[:, 1]) * (b[:, 0] - a[:, 0]) / dy
+        crossings = (straddles & (px < x_cross)).sum(axis=-1)
+        return crossings % 2 == 1
 
     def _unit_to_interior(self, u):
         lower, upper = self.bounds
@@ -402,24 +506,191 @@ class Polygon(Domain):
     def _boundary_pieces(self):
         v = self._v
         pieces = []
-        for a, b in zip(v, np.roll(v, -1, axis=0)):
+        for a, b, label in zip(v, np.roll(v, -1, axis=0), self._edge_labels):
             length = float(np.linalg.norm(b - a))
             normal = np.array([b[1] - a[1], a[0] - b[0]]) / length
 
             def edge(s, a=a, b=b, normal=normal):
                 return a + s[:, :1] * (b - a), np.tile(normal, (len(s), 1))
 
-            pieces.append(_Piece(length, 1, edge))
+            pieces.append(_Piece(length, 1, edge, label))
         return pieces
 
     def sdf(self, points):
+        xp = _xp(points)
         v = self._v
         a, b = v, np.roll(v, -1, axis=0)
         ab = b - a
-        ap = points[:, None, :] - a[None]
-        s = np.clip(np.sum(ap * ab, -1) / np.sum(ab * ab, -1), 0.0, 1.0)
-        dist = np.linalg.norm(ap - s[..., None] * ab, axis=-1).min(axis=1)
-        return np.where(self._inside(points), -dist, dist)
+        ap = points[..., None, :] - a
+        s = xp.clip((ap * ab).sum(axis=-1) / (ab * ab).sum(axis=-1), 0.0, 1.0)
+        dist = _norm(xp, ap - s[..., None] * ab).min(axis=-1)
+        return xp.where(self._inside(points), -dist, dist)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Combined(Domain):
+    """Constructive solid geometry of two domains of one dimension (``a | b``, ``a & b``, ``a - b``).
+
+    Interior points are drawn from the bounding box and kept where the signed distance
+    is negative, so they are uniform on the result. Boundary candidates are drawn from
+    both operands' boundaries in proportion to their measure and kept where they lie on
+    the result's boundary, so boundary points are uniform on it too; each keeps the part
+    label of the operand it came from (and ``b``'s normals flip in a difference).
+    """
+
+    a: Domain
+    b: Domain
+
+    _op = "?"
+
+    def __post_init__(self):
+        for name, operand in (("a", self.a), ("b", self.b)):
+            if not isinstance(operand, Domain) or isinstance(operand, SpaceTime):
+                raise ValueError(f"operand {name} of {self._op!r} must be a spatial pinn domain, got {operand!r}")
+        if self.a.dim != self.b.dim:
+            raise ValueError(
+                f"cannot combine a {self.a.dim}-dimensional domain with a {self.b.dim}-dimensional one: {self.a!r} {self._op} {self.b!r}"
+            )
+        self._check_not_empty()
+
+    def _check_not_empty(self):
+        pass
+
+    def __repr__(self):
+        return f"({self.a!r} {self._op} {self.b!r})"
+
+    @property
+    def dim(self) -> int:
+        return self.a.dim
+
+    def _unit_to_interior(self, u):
+        lower, upper = self.bounds
+        points = lower + u * (upper - lower)
+        return points, self.sdf(points) <= 0
+
+    def _parts(self):
+        return tuple((label, (*owners, self)) for label, owners in (*self.a._parts(), *self.b._parts()))
+
+    def _split(self, parts):
+        if parts is None:
+            return None, None
+        k = len(self.a._parts())
+        return parts[:k], parts[k:]
+
+    def _candidate_measure(self, parts):
+        pa, pb = self._split(parts)
+        return self.a._candidate_measure(pa) + self.b._candidate_measure(pb)
+
+    @property
+    def _boundary_unit_dim(self):
+        return max(self.a._boundary_unit_dim, self.b._boundary_unit_dim)
+
+    def _candidates(self, u, parts=None):
+        pa, pb = self._split(parts)
+        ma, mb = self.a._candidate_measure(pa), self.b._candidate_measure(pb)
+        share = ma / (ma + mb)
+        # u[:, 0] picks the operand; rescaled, it is again uniform on [0, 1) for the operand's own choice.
+        from_a = u[:, 0] < share
+        points = np.empty((len(u), self.dim))
+        normals = np.empty((len(u), self.dim))
+        ids = np.empty(len(u), dtype=int)
+        keep = np.zeros(len(u), dtype=bool)
+        tol, eps = 1e-10 * _scale(self), 1e-6 * _scale(self)
+        if from_a.any():
+            v = u[from_a, : self.a._boundary_unit_dim].copy()
+            v[:, 0] = v[:, 0] / share
+            p, n, i, k = self.a._candidates(v, pa)
+            points[from_a], normals[from_a], ids[from_a] = p, n, i
+            keep[from_a] = k & self._keep_from_a(p, n, tol, eps)
+        if (~from_a).any():
+            v = u[~from_a, : self.b._boundary_unit_dim].copy()
+            v[:, 0] = np.minimum((v[:, 0] - share) / (1.0 - share), np.nextafter(1.0, 0.0))
+            p, n, i, k = self.b._candidates(v, pb)
+            n = self._b_normals(n)
+            points[~from_a], normals[~from_a], ids[~from_a] = p, n, i + len(self.a._parts())
+            keep[~from_a] = k & self._keep_from_b(p, tol)
+        return points, normals, ids, keep
+
+    def _b_normals(self, normals):
+        return normals
+
+
+class Union(_Combined):
+    """``a | b``: points in either domain."""
+
+    _op = "|"
+
+    @property
+    def bounds(self):
+        (la, ua), (lb, ub) = self.a.bounds, self.b.bounds
+        return np.minimum(la, lb), np.maximum(ua, ub)
+
+    def sdf(self, points):
+        return _xp(points).minimum(self.a.sdf(points), self.b.sdf(points))
+
+    def _keep_from_a(self, p, n, tol, eps):
+        # Outside b; on a face shared with b, once (from a), when both lie on its inner side.
+        sb = self.b.sdf(p)
+        return (sb > tol) | ((np.abs(sb) <= tol) & (self.b.sdf(p + eps * n) > 0))
+
+    def _keep_from_b(self, p, tol):
+        return self.a.sdf(p) > tol
+
+
+class Intersection(_Combined):
+    """``a & b``: points in both domains."""
+
+    _op = "&"
+
+    @property
+    def bounds(self):
+        (la, ua), (lb, ub) = self.a.bounds, self.b.bounds
+        return np.maximum(la, lb), np.minimum(ua, ub)
+
+    def _check_not_empty(self):
+        lower, upper = self.bounds
+        inside = np.all(lower < upper) and (self.b.sdf(self.a.sample_interior(4096, "halton", 0)) < 0).any()
+        if not inside:
+            raise ValueError(f"the intersection {self.a!r} & {self.b!r} is empty: the domains do not overlap")
+
+    def sdf(self, points):
+        return _xp(points).maximum(self.a.sdf(points), self.b.sdf(points))
+
+    def _keep_from_a(self, p, n, tol, eps):
+        # Inside b; on a shared face, once (from a), when both lie on its inner side.
+        sb = self.b.sdf(p)
+        return (sb < -tol) | ((np.abs(sb) <= tol) & (self.b.sdf(p - eps * n) < 0))
+
+    def _keep_from_b(self, p, tol):
+        return self.a.sdf(p) < -tol
+
+
+class Difference(_Combined):
+    """``a - b``: points of ``a`` not in ``b``; ``b``'s boundary inside ``a`` has its normals flipped."""
+
+    _op = "-"
+
+    @property
+    def bounds(self):
+        return self.a.bounds
+
+    def _check_not_empty(self):
+        if np.all(self.b.sdf(self.a.sample_interior(4096, "halton", 0)) <= 0):
+            raise ValueError(f"the difference {self.a!r} - {self.b!r} is empty: {self.b!r} covers {self.a!r}")
+
+    def sdf(self, points):
+        return _xp(points).maximum(self.a.sdf(points), -self.b.sdf(points))
+
+    def _keep_from_a(self, p, n, tol, eps):
+        # Outside b; on a face shared with b, when b lies across it (a's inner side is outside b).
+        sb = self.b.sdf(p)
+        return (sb > tol) | ((np.abs(sb) <= tol) & (self.b.sdf(p - eps * n) > 0))
+
+    def _keep_from_b(self, p, tol):
+        return self.a.sdf(p) < -tol
+
+    def _b_normals(self, normals):
+        return -normals
 
 
 @dataclasses.dataclass(frozen=True)
@@ -470,11 +741,17 @@ class SpaceTime(Domain):
     def _boundary_unit_dim(self):
         return self.space._boundary_unit_dim + 1
 
-    def sample_boundary(self, n, sampler="sobol", seed=0):
+    def _parts(self):
+        return self.space._parts()
+
+    def _candidate_measure(self, parts):
+        return self.space._candidate_measure(parts) * (self.time.t1 - self.time.t0)
+
+    def _candidates(self, u, parts=None):
         """Lateral boundary: spatial boundary points x times; normals have no time part."""
-        u = unit_points(n, self._boundary_unit_dim, sampler, seed)
-        points, normals = _map_pieces(self.space._boundary_pieces(), u[:, :-1])
-        return np.column_stack([points, self._times(u[:, -1])]), np.column_stack([normals, np.zeros(n)])
+        points, normals, ids, keep = self.space._candidates(u[:, :-1], parts)
+        times = self._times(u[:, -1])
+        return np.column_stack([points, times]), np.column_stack([normals, np.zeros(len(u))]), ids, keep
 
     def sample_initial(self, n: int, sampler: str = "sobol", seed: int = 0) -> np.ndarray:
         """``n`` points of the initial slice (x, t0), x in the spatial domain."""
@@ -482,8 +759,9 @@ class SpaceTime(Domain):
         return np.column_stack([space, np.full(n, self.time.t0)])
 
     def sdf(self, points):
-        t = points[:, -1]
-        return np.maximum(self.space.sdf(points[:, :-1]), np.maximum(self.time.t0 - t, t - self.time.t1))
+        xp = _xp(points)
+        t = points[..., -1]
+        return xp.maximum(self.space.sdf(points[..., :-1]), xp.maximum(self.time.t0 - t, t - self.time.t1))
 
     def grid(self, n=101, n_time: int | None = None):
         """Spatial grid (``n`` per axis) times ``n_time`` (default ``n``) instants, time last."""
@@ -494,17 +772,58 @@ class SpaceTime(Domain):
 
 @dataclasses.dataclass(frozen=True)
 class BoundarySet:
-    """The boundary of a domain, or the part of it where ``predicate`` holds."""
+    """The boundary of a domain, or the part of it selected by labelled parts
+    (:meth:`part`, :meth:`of`) and/or a ``predicate`` on coordinates (:meth:`where`)."""
 
     domain: Domain
     predicate: Callable | None = None
+    parts: tuple[int, ...] | None = None
 
     def where(self, predicate: Callable) -> "BoundarySet":
         """The part of this boundary set where ``predicate(x)`` is true (x[0], x[1], ... per point)."""
         if self.predicate is None:
-            return BoundarySet(self.domain, predicate)
+            return dataclasses.replace(self, predicate=predicate)
         first = self.predicate
-        return BoundarySet(self.domain, lambda x: np.logical_and(first(x), predicate(x)))
+        return dataclasses.replace(self, predicate=lambda x: np.logical_and(first(x), predicate(x)))
+
+    def _narrow(self, chosen: set[int]) -> "BoundarySet":
+        if self.parts is not None:
+            chosen &= set(self.parts)
+        if not chosen:
+            raise ValueError(f"no boundary part of {self.domain!r} is left in this selection")
+        return dataclasses.replace(self, parts=tuple(sorted(chosen)))
+
+    def part(self, *labels: str) -> "BoundarySet":
+        """The boundary parts with these labels (see ``domain.boundary_labels``)."""
+        valid = self.domain.boundary_labels
+        for label in labels:
+            if label not in valid:
+                raise ValueError(
+                    f"unknown boundary part {label!r} of {self.domain!r}; valid parts: {', '.join(dict.fromkeys(valid))}"
+                )
+        return self._narrow({i for i, label in enumerate(valid) if label in labels})
+
+    def of(self, *operands: Domain) -> "BoundarySet":
+        """The boundary parts that come from these operands of a combined domain
+        (e.g. ``(plate - hole).boundary.of(hole)``: the hole's edge)."""
+        parts = self.domain._parts()
+        for operand in operands:
+            if not any(operand in owners for _, owners in parts):
+                raise ValueError(f"{operand!r} is not an operand of {self.domain!r}")
+        return self._narrow({i for i, (_, owners) in enumerate(parts) if any(o in owners for o in operands)})
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Labels of the parts in this set."""
+        labels = self.domain.boundary_labels
+        return labels if self.parts is None else tuple(labels[i] for i in self.parts)
+
+    def _mask(self):
+        if self.parts is None:
+            return None
+        mask = np.zeros(len(self.domain._parts()), dtype=bool)
+        mask[list(self.parts)] = True
+        return mask
 
     def select(self, points: np.ndarray) -> np.ndarray:
         if self.predicate is None:
@@ -514,14 +833,21 @@ class BoundarySet:
 
     def sample(self, n: int, sampler: str = "sobol", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """``n`` points of this boundary set and their outward unit normals."""
+        points, normals, _ = self.sample_labelled(n, sampler, seed)
+        return points, normals
+
+    def sample_labelled(self, n: int, sampler: str = "sobol", seed: int = 0):
+        """``n`` points, their outward unit normals and the label of the part each lies on."""
         if n <= 0:
             raise ValueError(f"number of points must be positive, got {n}")
+        mask = self._mask()
+        labels = np.array(self.domain.boundary_labels, dtype=object)
         m = n
         for _ in range(20):
-            points, normals = self.domain.sample_boundary(m, sampler, seed)
+            points, normals, ids = self.domain._sample_boundary(m, sampler, seed, mask)
             keep = self.select(points)
             if keep.sum() >= n:
-                return points[keep][:n], normals[keep][:n]
+                return points[keep][:n], normals[keep][:n], labels[ids[keep][:n]]
             if m >= 4096 and not keep.any():
                 lower, upper = self.domain.bounds
                 raise ValueError(
