@@ -399,7 +399,8 @@ class Annulus(Domain):
         xp = _xp(points)
         d = points - np.array(self.center)
         r = _norm(xp, d)
-        dist = xp.maximum(self.inner - r, r - self.outer)
+        # A disk (inner = 0) has no inner edge: max(-r, r - outer) would read ~0 at its centre.
+        dist = xp.maximum(self.inner - r, r - self.outer) if self.inner > 0 else r - self.outer
         if not self.full:
             t0, t1 = self.angles
             dist = xp.maximum(dist, d @ np.array([math.sin(t0), -math.cos(t0)]))
