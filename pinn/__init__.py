@@ -10,6 +10,7 @@ train a smooth-activation network, read its error::
 """
 
 from pinn.activations import Activation, activation_names, get_activation
+from pinn.adf import distance_function, hard_dirichlet
 from pinn.batch import sample_batch
 from pinn.conditions import (
     BoundaryResidual,
@@ -53,6 +54,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Activation", "activation_names", "activation_properties", "get_activation",
+    "distance_function", "hard_dirichlet",
     "sample_batch",
     "BoundaryResidual", "Condition", "Data", "Dirichlet", "Initial", "InitialVelocity", "Neumann", "Periodic", "Robin",
     "CurvatureWarning", "warn_if_curvature_blind",
