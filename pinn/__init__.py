@@ -25,9 +25,11 @@ from pinn.conditions import (
 )
 from pinn.curvature import CurvatureWarning, activation_properties, warn_if_curvature_blind
 from pinn.evaluate import relative_l2
+from pinn.export import export_result
 from pinn.geometry import Annulus, Box, Box3D, Disk, Domain, Interval, Polygon, Rectangle, SpaceTime, TimeInterval
 from pinn.config import TrainConfig
 from pinn.losses import make_loss_terms, make_residual_vector
+from pinn.mesh import MeshDomain, read_mesh
 from pinn.nn import MLP, field_apply, pure_apply
 from pinn.operators import (
     DERIVATIVE_ENGINES,
@@ -59,6 +61,8 @@ __all__ = [
     "BoundaryResidual", "Condition", "Data", "Dirichlet", "Initial", "InitialVelocity", "Neumann", "Periodic", "Robin",
     "CurvatureWarning", "warn_if_curvature_blind",
     "relative_l2",
+    "export_result",
+    "MeshDomain", "read_mesh",
     "Annulus", "Box", "Box3D", "Disk", "Domain", "Interval", "Polygon", "Rectangle", "SpaceTime", "TimeInterval",
     "TrainConfig",
     "make_loss_terms", "make_residual_vector",
