@@ -8,6 +8,8 @@
     pinn solve --config runs/plate-relu/config.json --out runs/again    the same run again
     pinn evaluate runs/plate-relu               recompute its errors and figures
     pinn predict runs/plate-relu --points xy.csv --out u.csv --fields sigma_xx
+    pinn predict runs/plate-relu --mesh plate.msh --out u.vtu        on your mesh, for ParaView
+    pinn export runs/plate-relu --format xdmf   fields and derived quantities on a grid, for ParaView
     pinn activations                            the activation table
     pinn compare heat1d --activations relu,tanh,swish,gelu
 
@@ -580,6 +582,10 @@ def cmd_predict(args) -> int:
 
     from pinn import io
 
+    if (args.points is None) == (args.mesh is None):
+        raise ValueError("predict needs exactly one of --points FILE and --mesh FILE")
+    if args.mesh is not None:
+        return _predict_on_mesh(args)
     for path, what in ((args.points, "points file"), (args.out, "output file")):
         io.check_array_suffix(Path(path), what)  # before loading anything
     run = load_bundled_run(args.directory)
@@ -599,6 +605,62 @@ def cmd_predict(args) -> int:
     values = io.predict_columns(run, points, columns, derived)
     io.write_array(args.out, values, columns)
     print(f"wrote {args.out}: {values.shape[0]} points x {values.shape[1]} columns ({', '.join(columns)})")
+    return 0
+
+
+def _predict_on_mesh(args) -> int:
+    """``pinn predict --mesh``: values at the mesh's points (.npy/.csv), or the mesh with
+    its fields (.vtu/.xdmf)."""
+    import problems
+
+    from pinn import io
+    from pinn.export import export_result
+    from pinn.mesh import read_mesh_file
+
+    out = Path(args.out)
+    as_mesh = out.suffix.lower() in (".vtu", ".xdmf")
+    if not as_mesh:
+        io.check_array_suffix(out, "output file (with --mesh: .npy, .csv, .vtu or .xdmf)")
+    mesh = read_mesh_file(args.mesh)
+    run = load_bundled_run(args.directory)
+    derived = problems.get(run.problem.name).derived
+    fields = tuple(derived) if args.fields is ALL_DERIVED else args.fields
+    if as_mesh:
+        written = export_result(run, out, mesh=mesh, derived=derived, fields=fields)
+        print(f"wrote {', '.join(map(str, written))}: {len(mesh.points)} mesh points")
+        return 0
+    if run.problem.time_dependent:
+        raise ValueError("the mesh is spatial and the problem depends on time: write .vtu or .xdmf (a time series)")
+    dim = run.problem.domain.dim
+    points = mesh.points[:, :dim]
+    columns = io.output_columns(run, derived, fields)
+    values = io.predict_columns(run, points, columns, derived)
+    io.write_array(out, values, columns)
+    print(f"wrote {out}: {values.shape[0]} mesh points x {values.shape[1]} columns ({', '.join(columns)})")
+    return 0
+
+
+def cmd_export(args) -> int:
+    import problems
+
+    from pinn.export import check_format, export_result
+
+    directory = Path(args.directory)
+    if args.out:
+        out = Path(args.out)
+        fmt = check_format(out, args.format)
+    else:
+        fmt = args.format or "vtu"
+        out = directory / "export" / f"solution.{fmt}"
+    run = load_bundled_run(directory)
+    if not args.out:
+        out.parent.mkdir(exist_ok=True)
+    derived = problems.get(run.problem.name).derived
+    fields = tuple(derived) if args.fields is None else args.fields
+    written = export_result(
+        run, out, format=fmt, mesh=args.mesh, resolution=args.resolution, derived=derived, fields=fields, times=args.times
+    )
+    print(f"wrote {', '.join(map(str, written))}")
     return 0
 
 
@@ -733,8 +795,9 @@ def build_parser() -> argparse.ArgumentParser:
         "derived quantities named by --fields (e.g. stresses for elasticity); .csv output has a header row.",
     )
     p.add_argument("directory", metavar="DIR", help="a run folder written by 'pinn solve'")
-    p.add_argument("--points", required=True, metavar="IN", help="input points, .npy or .csv, shape (n, d)")
-    p.add_argument("--out", required=True, metavar="OUT", help="output values, .npy or .csv")
+    p.add_argument("--points", metavar="IN", help="input points, .npy or .csv, shape (n, d)")
+    p.add_argument("--mesh", metavar="FILE", help="evaluate at the points of this mesh (any format meshio reads) instead")
+    p.add_argument("--out", required=True, metavar="OUT", help="output values, .npy or .csv (with --mesh also .vtu or .xdmf)")
     p.add_argument(
         "--fields",
         type=_names,
@@ -744,6 +807,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="derived quantities to add (e.g. sigma_xx,sigma_yy); alone: every one the problem defines",
     )
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "export",
+        help="write a run's fields for ParaView (vtu, xdmf) or as csv",
+        description="Write a trained run's fields and derived quantities (all of them unless --fields names some) "
+        "on a grid of the domain, or on the points and cells of --mesh FILE, as .vtu or .xdmf (opens in ParaView) "
+        "or .csv. A time-dependent run is written at --times instants.",
+    )
+    p.add_argument("directory", metavar="DIR", help="a run folder written by 'pinn solve'")
+    p.add_argument("--format", choices=("vtu", "xdmf", "csv"), help="file format (default: from --out, else vtu)")
+    p.add_argument("--out", metavar="FILE", help="file to write (default DIR/export/solution.FORMAT)")
+    p.add_argument("--mesh", metavar="FILE", help="a mesh to evaluate on (default: a grid clipped to the domain)")
+    p.add_argument("--resolution", type=_positive_int, default=41, metavar="N", help="grid points per axis (default 41)")
+    p.add_argument("--fields", type=_names, metavar="A,B", help="derived quantities to write (default: all)")
+    p.add_argument("--times", type=_positive_int, default=11, metavar="N", help="instants of a time-dependent run (default 11)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
         "activations",
