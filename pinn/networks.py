@@ -29,6 +29,14 @@ PirateNet           gated residual blocks x <- α f(x) + (1 - α) x with α = 0 
 GatedMLP            SwiGLU-style layers h <- h + W_o [swish(W_g h) ⊙ (W_v h)] (C∞)
 ==================  ====================================================================
 
+The Fourier scale σ is per unit of the scaled input and must suit the solution: on
+``heat1d`` (u_t = 0.4 u_xx, a smooth solution; ``for_problem`` networks of width 32,
+float32, 2000 Adam steps, 256 interior points, seed 0) the relative L2 errors were
+MLP (two layers) 0.084, ModifiedMLP (depth 2) 0.066, GatedMLP (depth 2) 0.0069,
+FourierFeatureMLP (16 features) 0.038 with σ = 0.1 but 0.79 with σ = 0.5 (0.77 with a
+learned scale), PirateNet (one block) 0.0058 with σ = 0.1, 3.2 with σ = 0.5 and 0.26
+without Fourier features. Large σ is for solutions with fine scales.
+
 The fixed Fourier matrix is an :class:`nnx.Variable` that is not an :class:`nnx.Param`,
 so split a model as ``graphdef, params, rest = nnx.split(model, nnx.Param, ...)`` and
 rebuild it with ``nnx.merge(graphdef, params, rest)``: only ``params`` are trained.
