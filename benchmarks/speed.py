@@ -226,8 +226,6 @@ def time_variants(variants: dict, steps: int, repeats: int) -> dict:
             "ms_samples": samples[name],
             "compile_s": max(first[name] - ms / 1e3, 0.0),
             "second_call_s": second[name],
-            # More than 1 s and 20 steps' worth: the second step compiled again.
-            "recompiled_on_second_step": second[name] > max(1.0, 20 * ms / 1e3),
         }
     return out
 

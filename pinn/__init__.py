@@ -30,6 +30,17 @@ from pinn.geometry import Annulus, Box, Box3D, Disk, Domain, Interval, Polygon, 
 from pinn.config import TrainConfig
 from pinn.losses import make_loss_terms, make_residual_vector
 from pinn.mesh import MeshDomain, read_mesh
+from pinn.networks import (
+    NETWORKS,
+    EmbeddedMLP,
+    FactorizedMLP,
+    FourierFeatureMLP,
+    GatedMLP,
+    ModifiedMLP,
+    PeriodicMLP,
+    PirateNet,
+    network_from_config,
+)
 from pinn.nn import MLP, field_apply, pure_apply
 from pinn.operators import (
     DERIVATIVE_ENGINES,
@@ -67,6 +78,8 @@ __all__ = [
     "TrainConfig",
     "make_loss_terms", "make_residual_vector",
     "MLP", "field_apply", "pure_apply",
+    "NETWORKS", "EmbeddedMLP", "FactorizedMLP", "FourierFeatureMLP", "GatedMLP", "ModifiedMLP", "PeriodicMLP",
+    "PirateNet", "network_from_config",
     "DERIVATIVE_ENGINES", "contract_hessian", "current_engine", "derivative_engine", "divergence", "grad", "hessian",
     "jacobian", "laplacian", "partial", "taylor",
     "Parameter",

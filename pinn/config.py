@@ -20,7 +20,7 @@ from pinn.sampling import check_sampler
 PRECISIONS: tuple[str, ...] = ("highest", "high", "default")
 WEIGHTINGS: tuple[str, ...] = ("fixed", "gradnorm")
 # Settings that change what is recorded but not the trajectory: a run may be resumed with other values.
-RESUMABLE_CHANGES: tuple[str, ...] = ("eval_every", "eval_resolution", "checkpoint_keep")
+RESUMABLE_CHANGES: tuple[str, ...] = ("eval_every", "eval_resolution", "checkpoint_keep", "devices")
 
 
 def _check_int(name, value, minimum):
@@ -83,6 +83,10 @@ class TrainConfig:
         scale_inputs: map the domain's bounding box to [-1, 1]^d before the network
             (for networks that do not scale their inputs themselves; :class:`pinn.MLP`
             built with ``for_problem`` does).
+        devices: train data-parallel over this many local devices (``None``: all of
+            them; 1: one device, as before): the points of every term are sharded along
+            the point axis over a ``jax.sharding.Mesh``, parameters and optimizer state
+            replicated, one jitted step (XLA's SPMD partitioner inserts the reductions).
     """
 
     steps: int = 2000
@@ -112,6 +116,7 @@ class TrainConfig:
     weighting_every: int = 100
     weighting_momentum: float = 0.9
     scale_inputs: bool = False
+    devices: int | None = None
 
     def __post_init__(self):
         _check_int("steps", self.steps, 0)
@@ -136,6 +141,8 @@ class TrainConfig:
             raise ValueError(f"weighting_momentum must be in [0, 1), got {self.weighting_momentum!r}")
         if not isinstance(self.scale_inputs, bool):
             raise ValueError(f"scale_inputs must be True or False, got {self.scale_inputs!r}")
+        if self.devices is not None:
+            _check_int("devices", self.devices, 1)
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float, np.integer, np.floating)) or not (
             math.isfinite(self.lr) and self.lr > 0
         ):

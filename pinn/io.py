@@ -190,6 +190,9 @@ def architecture(model, problem=None, result=None) -> dict:
         "n_params": facts["n_params"],
         "output_transform": _function_name(getattr(model, "output_transform", None)),
     }
+    config = getattr(model, "config", None)
+    if callable(config):
+        arch["config"] = config()  # the library's own networks rebuild from it (pinn.network_from_config)
     if result is not None:
         trainer_bounds = result.input_bounds
         arch["trainer"] = {

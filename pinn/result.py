@@ -22,6 +22,7 @@ from pinn import io
 from pinn.checkpoint import load_pytree
 from pinn.config import TrainConfig
 from pinn.evaluate import batched_predict
+from pinn.networks import NETWORKS, network_from_config
 from pinn.nn import DTYPES, MLP, describe, field_apply, pure_apply, with_params
 from pinn.problem import Problem
 
@@ -139,6 +140,9 @@ def load_run(directory, problem=None, model: nnx.Module | None = None) -> Result
             f"run {directory} maps {arch['in_dim']} -> {arch['out_dim']} but problem {problem.name!r} has "
             f"{problem.domain.dim} coordinates and {problem.n_fields} fields"
         )
+    if model is None and arch.get("network") in NETWORKS and arch.get("config"):
+        transform = problem.output_transform if arch.get("output_transform") else None
+        model = network_from_config(arch["config"], output_transform=transform)
     if model is None:
         if arch.get("network", "MLP") != "MLP":
             raise ValueError(

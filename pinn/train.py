@@ -52,6 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from pinn import checkpoint as ckpt
 from pinn import weighting
@@ -296,6 +297,18 @@ class _Book:
         return dataclasses.replace(self, **changes)
 
 
+def _device_mesh(devices: int | None) -> Mesh | None:
+    """A one-axis mesh ("points") over ``devices`` local devices (None: all); None for one."""
+    available = jax.local_devices()
+    n = len(available) if devices is None else devices
+    if n > len(available):
+        raise ValueError(
+            f"devices={n} but only {len(available)} local device(s) are visible ({available[0].platform}); "
+            f"valid: 1 to {len(available)} (on a CPU, XLA_FLAGS=--xla_force_host_platform_device_count=N makes N)"
+        )
+    return None if n == 1 else Mesh(np.array(available[:n]), ("points",))
+
+
 def _all_finite(loss, tree) -> jax.Array:
     leaves = [jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree.leaves(tree)]
     return jnp.logical_and(jnp.isfinite(loss), jnp.all(jnp.stack(leaves)))
@@ -346,9 +359,13 @@ class _Run:
 
         self.loss_fn, self.vector_fn, self.jacobian_fn = loss_fn, vector_fn, jacobian_fn
         self.measure = jax.jit(measure)
-        self.refresh_weights = jax.jit(refresh_weights)
+        self.refresh_weights = refresh_weights  # jitted below, once the device mesh is known
         self.traces = [0] * len(self.phases)  # times each phase's step was traced (compiled)
-        self.step_fns = [jax.jit(self._make_step(i, m)) for i, m in enumerate(self.methods)]
+        self.mesh = _device_mesh(config.devices)
+        self.replicated = None if self.mesh is None else NamedSharding(self.mesh, PartitionSpec())
+        out = {} if self.mesh is None else {"out_shardings": (self.replicated, self.replicated)}
+        self.step_fns = [jax.jit(self._make_step(i, m), **out) for i, m in enumerate(self.methods)]
+        self.refresh_weights = jax.jit(refresh_weights, **({} if self.mesh is None else {"out_shardings": self.replicated}))
         # Sampling checks the conditions (e.g. a predicate selecting no boundary point)
         # before anything is compiled.
         self.batch0 = self._batch(0)
@@ -377,7 +394,19 @@ class _Run:
 
     def _batch(self, round_):
         c = self.config
-        return to_device(sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_), self.dtype)
+        return self._place_points(to_device(sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_), self.dtype))
+
+    def _place_points(self, batch):
+        """With several devices: each term's points sharded along the point axis (a term
+        whose count does not divide evenly is replicated: same numbers, less parallel)."""
+        if self.mesh is None:
+            return batch
+        n = self.mesh.size
+        sharded = NamedSharding(self.mesh, PartitionSpec("points"))
+        return jax.tree.map(lambda a: jax.device_put(a, sharded if a.shape[0] % n == 0 else self.replicated), batch)
+
+    def _place_state(self, state):
+        return state if self.mesh is None else jax.device_put(state, self.replicated)
 
     def _gradient_phase(self, index: int) -> bool:
         return not self.methods[index].resets_on_failure
@@ -386,7 +415,7 @@ class _Run:
     def initial(self) -> tuple[TrainState, _Book]:
         state = TrainState.create(self.params0, self.methods[0].init(self.params0), self.weights0, self.config.seed, self.dtype)
         self.batch = self.batch0
-        return state, _Book()
+        return self._place_state(state), _Book()
 
     def _template(self, phase: int) -> dict:
         state, _ = self.initial()
@@ -410,9 +439,9 @@ class _Run:
         note = f"resumed at step {step} from {path.name}"
         if skipped:
             note += f" (skipped unreadable {', '.join(skipped)})"
-        self.batch = tree["batch"]
+        self.batch = self._place_points(tree["batch"])
         book = _Book(**{**book, "phase_steps": tuple(book["phase_steps"]), "rows": tuple(book["rows"]), "events": tuple(book["events"]) + (note,)})
-        return tree["state"], book
+        return self._place_state(tree["state"]), book
 
     def _write_checkpoint(self, state: TrainState, book: _Book) -> None:
         meta = {"format": CHECKPOINT_FORMAT, "fingerprint": self.fingerprint, "book": dataclasses.asdict(book)}
@@ -467,7 +496,7 @@ class _Run:
                 continue
             loss, terms, ok, learned = self.measure(state.params, self.batch, state.weights)
             if not bool(ok):
-                state, book, ended = self._nonfinite(k)
+                state, book, ended = self._nonfinite(k, book.global_step)
                 if ended:
                     return self._next_phase(state, book)
                 continue
@@ -483,6 +512,7 @@ class _Run:
         if k < len(self.phases):
             one = jnp.asarray(1.0, self.dtype)
             state = state.replace(opt_state=self.methods[k].init(state.params), step=jnp.zeros_like(state.step), scale=one)
+            state = self._place_state(state)
         self.good = (state, book, self.batch)
         return state, book
 
@@ -520,21 +550,21 @@ class _Run:
             self._write_checkpoint(state, book)
         return state, book, row
 
-    def _nonfinite(self, k: int) -> tuple[TrainState, _Book, bool]:
-        """Go back to the last good state; returns ``(state, book, phase ended)``."""
+    def _nonfinite(self, k: int, failed: int) -> tuple[TrainState, _Book, bool]:
+        """Go back to the last good state after step ``failed``; returns ``(state, book, phase ended)``."""
         state, book, self.batch = self.good
-        name, at = self.phases[k].name, book.global_step
+        name, at = f"{self.phases[k].name} step {failed}", book.global_step
         ended = True
         if self._gradient_phase(k):
             scale = book.scale * 0.5
-            message = f"{name} phase: non-finite loss or parameters; restored step {at} and halved the step size (scale {scale:g})"
-            state = state.replace(scale=jnp.asarray(scale, self.dtype))
+            message = f"{name}: non-finite loss or parameters; restored step {at} and halved the step size (scale {scale:g})"
+            state = self._place_state(state.replace(scale=jnp.asarray(scale, self.dtype)))
             book = book.replace(scale=scale)
             ended = scale < MIN_LR_SCALE
             if ended:
                 message += f"; the scale is below {MIN_LR_SCALE:g}, so the phase ends"
         else:
-            message = f"{name} phase: non-finite loss or parameters; restored step {at} and ended the phase"
+            message = f"{name}: non-finite loss or parameters; restored step {at} and ended the phase"
         book = book.replace(nonfinite=book.nonfinite + 1, events=book.events + (message,))
         warnings.warn(message, NonFiniteLossWarning, stacklevel=6)
         self.good = (state, book, self.batch)

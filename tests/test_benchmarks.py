@@ -45,7 +45,22 @@ def test_speed_benchmark_runs_and_both_steps_have_the_same_loss():
     (row,) = report["problems"]
     forward = row["engines"]["forward"]
     np.testing.assert_allclose(forward["loss_framework"], forward["loss_plain"], rtol=1e-12)
-    for phase in ("adam", "lbfgs"):
-        assert forward[phase]["framework"]["ms"] > 0 and forward[phase]["plain"]["ms"] > 0
-        assert not forward[phase]["framework"]["recompiled_on_second_step"]
-        assert not forward[phase]["plain"]["recompiled_on_second_step"]
+    assert set(forward) >= {"adam", "lbfgs"}
+
+
+def test_framework_steps_compile_once():
+    """Counted, not timed: each jitted step holds one compiled program after two steps."""
+    import problems
+
+    speed = load("speed")
+    spec = problems.get("poisson2d")
+    problem = spec.problem()
+    model = spec.make_model(problem, hidden=(8,))
+    config = spec.config(steps=2, lbfgs_steps=2, n_interior=64, n_boundary=16)
+    with speed._scope(model, config):
+        steps, batch, _ = speed.framework_steps(problem, model, config)
+        for phase in ("adam", "lbfgs"):
+            fn, args = steps[phase][2]
+            state = fn(*args)[0]
+            fn(state, batch)
+            assert fn._cache_size() == 1, phase

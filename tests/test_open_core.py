@@ -271,3 +271,14 @@ def test_a_float64_model_called_directly_keeps_its_precision():
     assert value.dtype == jnp.float64
     assert result(np.array([0.3, 0.4])) == pytest.approx(float(value), rel=1e-15)
     assert math.isfinite(float(value))
+
+
+def test_a_library_network_is_saved_and_reloaded(tmp_path):
+    problem = problems.get("poisson2d").problem()
+    model = pinn.GatedMLP.for_problem(problem, width=8, depth=1, dtype="float64", key=2)
+    result = pinn.solve(problem, model, steps=3, n_interior=16, n_boundary=8, eval_every=0, log_every=3)
+    result.save(tmp_path / "run")
+    loaded = pinn.load_run(tmp_path / "run", problem=problems.build)
+    assert type(loaded.model).__name__ == "GatedMLP"
+    points = np.array([[0.2, 0.3], [0.7, 0.9]])
+    np.testing.assert_array_equal(loaded.predict(points), result.predict(points))

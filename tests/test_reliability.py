@@ -61,6 +61,9 @@ def assert_same_run(a, b):
         assert x.tobytes() == y.tobytes()
     assert set(a.history) == set(b.history)
     for key in a.history:
+        if key == "seconds":  # wall-clock time: the one column a rerun cannot repeat
+            assert np.all(np.diff(b.history[key]) >= 0)
+            continue
         np.testing.assert_array_equal(a.history[key], b.history[key], err_msg=key)
 
 
@@ -128,7 +131,8 @@ def test_nonfinite_loss_in_adam_restores_the_last_finite_state_and_halves_the_st
     # no checkpoint ever holds the NaN parameters
     for _, path in ckpt.list_checkpoints(tmp_path):
         with np.load(path) as data:
-            assert all(np.isfinite(data[k]).all() for k in data.files if k.startswith("['params']"))
+            keys = [k for k in data.files if k.startswith("['state'].params")]
+            assert keys and all(np.isfinite(data[k]).all() for k in keys)
 
 
 @jax.custom_jvp
@@ -154,9 +158,9 @@ def test_nonfinite_step_in_lbfgs_restores_and_ends_the_phase():
     problem = pinn.Problem(domain, residual, [], name="nan_gradient")
     model = pinn.MLP.for_problem(problem, (4,), "tanh", dtype="float64", key=0)
     initial = [np.asarray(a) for a in jax.tree.leaves(pinn.pure_apply(model)[1])]
-    with pytest.warns(NonFiniteLossWarning, match=r"lbfgs step 1: non-finite .* restored step 0 and ended L-BFGS"):
+    with pytest.warns(NonFiniteLossWarning, match=r"lbfgs step 1: non-finite .* restored step 0 and ended the phase"):
         result = pinn.solve(problem, model, steps=0, lbfgs_steps=30, n_interior=16, log_every=1)
-    assert result.metrics["steps"] == {"adam": 0, "lbfgs": 0}
+    assert result.metrics["steps"] == {"lbfgs": 0}
     assert result.metrics["nonfinite_events"] == 1
     # the good (initial) parameters are back, untouched
     for a, b in zip(initial, leaves(result)):
