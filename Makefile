@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test install install-dev bench-speed bench-accuracy clean
+.PHONY: demo test test-slow test-all install install-dev bench-speed bench-accuracy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,15 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/pinn solve poisson2d --out $(DEMO_OUT)
 
+# The timed suite (CI): everything but the end-to-end solves marked slow.
 test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+
+# The end-to-end solves at small budgets (minutes each on 2 cores).
+test-slow: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 -q -m slow
+
+test-all: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -q
 
 bench-speed: $(VENV)/.installed

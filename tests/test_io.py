@@ -166,8 +166,14 @@ def test_a_custom_problem_reloads_with_the_problem_given(tmp_path):
         name="my_bar",
     )
     out = io.save_result(fake_result(custom, hidden=(4,)), tmp_path / "run")
-    with pytest.raises(ValueError, match=r"unknown problem 'my_bar'.*load_run\(directory, problem=\.\.\.\)"):
+    with pytest.raises(ValueError, match=r"unknown problem 'my_bar'; valid problems: poisson2d"):
         pinn.load_run(out, problem=problems.build)
+    with pytest.raises(ValueError, match=r"load_run needs the problem of run .* \('my_bar'\): pass problem=\.\.\."):
+        pinn.load_run(out)
+    from pinn.cli import load_bundled_run  # the command line's loader says how to reload your own problem
+
+    with pytest.raises(ValueError, match=r"unknown problem 'my_bar'.*pinn.load_run\(directory, problem=\.\.\.\)"):
+        load_bundled_run(out)
     loaded = pinn.load_run(out, problem=custom)
     x = np.linspace(0, 2, 7)[:, None]
     np.testing.assert_array_equal(loaded.predict(x), fake_result(custom, hidden=(4,)).predict(x))
