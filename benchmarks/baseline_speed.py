@@ -151,13 +151,14 @@ def framework_problem(name: str):
 def time_variants(variants: dict, steps: int, repeats: int) -> dict:
     """Milliseconds per step of each variant, the variants interleaved within every repeat.
 
-    ``variants``: label -> (init() -> state, step(state) -> state). The first call of each
-    (compilation + one step) is timed apart; every repeat starts from ``init()``.
+    ``variants``: label -> (init() -> state, step(state) -> (state, loss)). The first call
+    of each (compilation + one step) is timed apart and its loss (at the initial
+    parameters) kept; every repeat starts from ``init()``.
     """
-    first = {}
+    first, first_loss = {}, {}
     for label, (init, step) in variants.items():
         t0 = time.perf_counter()
-        jax.block_until_ready(step(init()))
+        first_loss[label] = float(jax.block_until_ready(step(init())[1]))
         first[label] = time.perf_counter() - t0
     samples = {label: [] for label in variants}
     labels = list(variants)
@@ -168,7 +169,7 @@ def time_variants(variants: dict, steps: int, repeats: int) -> dict:
             state = jax.block_until_ready(init())
             t0 = time.perf_counter()
             for _ in range(steps):
-                state = step(state)
+                state = step(state)[0]
             jax.block_until_ready(state)
             samples[label].append((time.perf_counter() - t0) / steps * 1e3)
     return {
@@ -177,9 +178,23 @@ def time_variants(variants: dict, steps: int, repeats: int) -> dict:
             "ms_min": min(s),
             "ms_samples": s,
             "compile_s": max(first[label] - statistics.median(s) / 1e3, 0.0),
+            "loss0": first_loss[label],
         }
         for label, s in samples.items()
     }
+
+
+def _variant(init, step, params, batch):
+    """(start() -> state, advance(state) -> (state, loss)) for :func:`time_variants`."""
+
+    def start():
+        return params, init(params)
+
+    def advance(state):
+        p, opt_state, loss = step(state[0], state[1], batch)
+        return (p, opt_state), loss
+
+    return start, advance
 
 
 def _paired(a: list, b: list) -> float:
@@ -215,13 +230,6 @@ def bench_problem(name: str, engines, steps: int, lbfgs_steps: int, repeats: int
         bl_params = baseline_params(fw_params)
         fw_loss = {e: framework_loss(problem, apply, e, weights) for e in engines}
         bl_loss = {e: common.loss(setup, e) for e in sorted({PAIRS[e] for e in engines})}
-        for engine in engines:
-            a = float(jax.jit(fw_loss[engine])(fw_params, batch))
-            b = float(jax.jit(bl_loss[PAIRS[engine]])(bl_params, batch))
-            rel = abs(a - b) / abs(b)
-            row["loss"][engine] = {"framework": a, "baseline": b, "rel_diff": rel}
-            if not rel <= LOSS_RTOL:
-                raise RuntimeError(f"{name} ({engine}): framework loss {a!r} != baseline loss {b!r} (rel {rel:.2e})")
         for phase, n in (("adam", steps), ("lbfgs", lbfgs_steps)):
             if n == 0:
                 continue
@@ -232,13 +240,17 @@ def bench_problem(name: str, engines, steps: int, lbfgs_steps: int, repeats: int
                         init, step = adam_step(loss, schedule(config))
                     else:
                         init, step = lbfgs_step(loss, config.lbfgs_memory)
-                    variants[f"{side}/{engine}"] = (
-                        lambda init=init, params=params: (params, init(params)),
-                        lambda s, step=step: step(s[0], s[1], batch)[:2],
-                    )
+                    variants[f"{side}/{engine}"] = _variant(init, step, params, batch)
             timed = time_variants(variants, n, repeats)
             for engine in engines:
                 fw, bl = timed[f"framework/{engine}"], timed[f"baseline/{PAIRS[engine]}"]
+                # The first step's loss is the loss at the shared initial parameters: both
+                # sides must compute the same function, or the ratio compares nothing.
+                a, b = fw["loss0"], bl["loss0"]
+                rel = abs(a - b) / abs(b)
+                if not rel <= LOSS_RTOL:
+                    raise RuntimeError(f"{name} ({phase}, {engine}): framework loss {a!r} != baseline loss {b!r} (rel {rel:.2e})")
+                row["loss"].setdefault(engine, {"framework": a, "baseline": b, "rel_diff": rel})
                 row[phase][engine] = {
                     "baseline_engine": PAIRS[engine],
                     "framework_ms": fw["ms"],
@@ -254,6 +266,19 @@ def bench_problem(name: str, engines, steps: int, lbfgs_steps: int, repeats: int
 
 
 # -- reporting -----------------------------------------------------------------------------------
+
+
+def source_version() -> dict:
+    """The commit measured, and whether the framework's files differed from it."""
+    import subprocess
+
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {"commit": git("rev-parse", "HEAD"), "framework_changed": bool(git("status", "--porcelain", "--", "pinn", "problems"))}
 
 
 def machine() -> dict:
@@ -308,6 +333,7 @@ def main(argv=None) -> dict:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(["python", "benchmarks/baseline_speed.py", *(sys.argv[1:] if argv is None else argv)]),
         "machine": machine(),
+        "source": source_version(),
         "settings": {"steps": args.steps, "lbfgs_steps": args.lbfgs_steps, "repeats": args.repeats, "engines": list(args.engines)},
         "pairs": {e: PAIRS[e] for e in args.engines},
         "problems": {},
@@ -316,15 +342,19 @@ def main(argv=None) -> dict:
         t0 = time.perf_counter()
         report["problems"][name] = bench_problem(name, args.engines, args.steps, args.lbfgs_steps, args.repeats)
         print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-    report["machine"]["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    text = json.dumps(report, indent=1)
+        report["machine"]["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+        _save(report, args.out)  # what is measured so far survives an interrupted run
     print(table(report))
-    print(text)
-    if args.out != "-":
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+    print(json.dumps(report, indent=1))
     return report
+
+
+def _save(report: dict, path: str) -> None:
+    if path == "-":
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

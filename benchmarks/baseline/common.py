@@ -148,8 +148,13 @@ def d2(u: Callable, x: jax.Array, j: int, k: int) -> jax.Array:
 def hessian_on(u: Callable, x: jax.Array, axes: Sequence[int]) -> jax.Array:
     """``jax.hessian`` of u restricted to the coordinates ``axes`` (the others held at x):
     shape (*out, r, r) for r = len(axes)."""
-    idx = jnp.asarray(axes)
-    return jax.hessian(lambda s: u(x.at[idx].set(s)))(x[idx])
+    axes = list(axes)
+
+    def restricted(s):
+        # the point rebuilt from static slices (a scatter would cost more to differentiate)
+        return u(jnp.stack([s[axes.index(k)] if k in axes else x[k] for k in range(x.shape[0])]))
+
+    return jax.hessian(restricted)(x[jnp.asarray(axes)])
 
 
 def laplacian(u: Callable, x: jax.Array, axes: Sequence[int], engine: str) -> jax.Array:

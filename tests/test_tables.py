@@ -1,0 +1,168 @@
+"""benchmarks/tables.py: the marked tables of BENCHMARKS.md are what the committed JSON gives.
+
+The check passes on the committed files, and fails when either side is tampered with: a
+number edited in the markdown, or one in the JSON.
+"""
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKDOWN = ROOT / "BENCHMARKS.md"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("bench_tables", ROOT / "benchmarks" / "tables.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+tables = _load()
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of BENCHMARKS.md and benchmarks/results/ to tamper with."""
+    shutil.copy(MARKDOWN, tmp_path / "BENCHMARKS.md")
+    shutil.copytree(RESULTS, tmp_path / "results")
+    return tmp_path
+
+
+def _check(folder) -> int:
+    return tables.main(["--check", "--markdown", str(folder / "BENCHMARKS.md"), "--results", str(folder / "results")])
+
+
+def test_committed_tables_match_the_committed_json():
+    out = subprocess.run(
+        [sys.executable, "benchmarks/tables.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert "baseline_speed" in out.stdout
+
+
+def test_the_baseline_block_is_marked_once_and_generated():
+    text = MARKDOWN.read_text()
+    blocks = tables.find_blocks(text)
+    assert "baseline_speed" in blocks
+    start, end = blocks["baseline_speed"]
+    block = text[start:end]
+    report = json.loads((RESULTS / "baseline_speed.json").read_text())
+    assert block == tables.baseline_speed_table(report)
+    # every problem measured has its rows
+    for name in report["problems"]:
+        assert f"| `{name}` |" in block
+
+
+def test_a_number_edited_in_the_markdown_fails_the_check(copy, capsys):
+    path = copy / "BENCHMARKS.md"
+    text = path.read_text()
+    start, end = tables.find_blocks(text)["baseline_speed"]
+    block = text[start:end]
+    row = next(line for line in block.splitlines() if line.startswith("| `poisson2d`"))
+    cells = row.split(" | ")
+    cells[4] = "9.99"  # the Adam ratio of the first poisson2d row
+    path.write_text(text[:start] + block.replace(row, " | ".join(cells)) + text[end:])
+    assert _check(copy) == 1
+    assert "9.99" in capsys.readouterr().err  # the diff shows the edited line
+    # regenerating restores the committed text exactly, outside the block too
+    assert tables.main(["--markdown", str(path), "--results", str(copy / "results")]) == 0
+    assert path.read_text() == text
+    assert _check(copy) == 0
+
+
+def test_a_number_edited_in_the_json_fails_the_check(copy):
+    path = copy / "results" / "baseline_speed.json"
+    report = json.loads(path.read_text())
+    entry = report["problems"]["poisson2d"]["adam"]["hessian"]
+    entry["framework_ms"] *= 1.5
+    path.write_text(json.dumps(report))
+    assert _check(copy) == 1
+
+
+def test_a_marked_table_without_its_json_fails_the_check(copy, capsys):
+    (copy / "results" / "baseline_speed.json").unlink()
+    assert _check(copy) == 1
+    assert "baseline_speed.json, which does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("<!-- table:nope -->\n<!-- /table:nope -->\n", r"unknown table 'nope' in a marker; valid tables: baseline_speed, baseline_speed_gpu, accuracy"),
+        ("<!-- table:accuracy -->\nx\n", r"table 'accuracy' is never closed"),
+        (
+            "<!-- table:accuracy -->\n<!-- table:baseline_speed -->\n",
+            r"table 'baseline_speed' opens inside table 'accuracy'",
+        ),
+        ("<!-- /table:accuracy -->\n", r"closes a table that is not open"),
+        (
+            "<!-- table:accuracy -->\n<!-- /table:accuracy -->\n<!-- table:accuracy -->\n<!-- /table:accuracy -->\n",
+            r"table 'accuracy' is marked twice",
+        ),
+    ],
+)
+def test_malformed_markers_are_rejected(text, message):
+    with pytest.raises(ValueError, match=message):
+        tables.find_blocks(text)
+
+
+ACCURACY = {
+    "date": "2026-11-27T08:00:00+00:00",
+    "command": "python benchmarks/accuracy.py",
+    "machine": "Linux-x86_64",
+    "cpus": 2,
+    "records": [
+        {
+            "name": "heat1d", "rel_l2": 6.16e-05, "rel_l2_per_field": {"u": 6.16e-05}, "target": 1e-4, "met": True,
+            "train_seconds": 45.2, "steps": {"adam": 2000, "lbfgs": 4000}, "hidden": [32, 32, 32],
+            "activation": "tanh", "dtype": "float64", "seed": 0,
+        },
+        {
+            "name": "elasticity_plate", "rel_l2": 4.09e-04, "rel_l2_per_field": {"u_x": 3.65e-04, "u_y": 5.63e-04},
+            "target": 1e-3, "met": True, "train_seconds": 65.0, "steps": {"adam": 2000, "lbfgs": 5000},
+            "hidden": [32, 32, 32], "activation": "tanh", "dtype": "float64", "seed": 0,
+        },
+        {"name": "burgers", "rel_l2": 6.5e-3, "target": 6.7e-4, "met": False},
+    ],
+}
+
+
+def test_accuracy_table_from_accuracy_py_records():
+    table = tables.accuracy_table(ACCURACY)
+    assert "with `python benchmarks/accuracy.py` on Linux-x86_64 (2 CPUs)" in table
+    assert "| `heat1d` | 6.16e-05 | 1.0e-04 | yes |  | 45 | 2000 + 4000 | 32x32x32 | tanh | float64 | 0 |" in table
+    assert "| `elasticity_plate` | 4.09e-04 | 1.0e-03 | yes | u_x 3.65e-04, u_y 5.63e-04 | 65 |" in table
+    assert "| `burgers` | 6.50e-03 | 6.7e-04 | **no** |" in table
+
+
+def test_accuracy_table_from_a_problems_mapping_is_the_same():
+    by_name = dict(ACCURACY, problems={r["name"]: {k: v for k, v in r.items() if k != "name"} for r in ACCURACY["records"]})
+    del by_name["records"]
+    assert tables.accuracy_table(by_name) == tables.accuracy_table(ACCURACY)
+
+
+def test_accuracy_block_round_trip(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "accuracy.json").write_text(json.dumps(ACCURACY))
+    md = tmp_path / "BENCHMARKS.md"
+    md.write_text("# B\n\ntext before\n<!-- table:accuracy -->\nstale\n<!-- /table:accuracy -->\ntext after\n")
+    assert _check(tmp_path) == 1
+    assert tables.main(["--markdown", str(md), "--results", str(tmp_path / "results")]) == 0
+    text = md.read_text()
+    assert text.startswith("# B\n\ntext before\n<!-- table:accuracy -->\nMeasured 2026-11-27")
+    assert text.endswith("<!-- /table:accuracy -->\ntext after\n")
+    assert _check(tmp_path) == 0
+
+
+def test_accuracy_record_without_its_error_is_rejected():
+    with pytest.raises(ValueError, match=r"accuracy record 'heat1d' has no 'rel_l2'"):
+        tables.accuracy_table({"records": [{"name": "heat1d", "target": 1e-4}]})
