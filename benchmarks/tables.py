@@ -174,7 +174,31 @@ def optimizers_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def gpu_table(report: dict) -> str:
+    """Point-steps per second of the framework's Adam step per engine (benchmarks/gpu.py)."""
+    rows = [r for r in report["rows"] if "ms_per_step" in r]
+    engines = sorted({r["engine"] for r in rows}, key=["hessian", "forward", "jvp"].index)
+    keys = sorted({(r["problem"], r["points"], r["dtype"]) for r in rows}, key=lambda k: (k[0], k[1], k[2]))
+    lines = [
+        f"{report['devices'][0]}, JAX {report['versions']['jax']}, {report['date']}; `{report['command']}`",
+        "",
+        "| problem | points | dtype | " + " | ".join(f"{e} ms (Mpt·steps/s)" for e in engines) + " | fastest | forward vs hessian | best % of fp32 peak |",
+        "|---|---|---|" + "---|" * len(engines) + "---|---|---|",
+    ]
+    for problem, points, dtype in keys:
+        cell = {r["engine"]: r for r in rows if (r["problem"], r["points"], r["dtype"]) == (problem, points, dtype)}
+        fastest = min(cell.values(), key=lambda r: r["ms_per_step"])
+        ratio = cell["hessian"]["ms_per_step"] / cell["forward"]["ms_per_step"]
+        peak = max(r["fraction_of_peak"] for r in cell.values()) * 100
+        values = " | ".join(
+            f"{cell[e]['ms_per_step']:.2f} ({cell[e]['point_steps_per_s'] / 1e6:.0f})" if e in cell else "–" for e in engines
+        )
+        lines.append(f"| `{problem}` | {points:.0e} | {dtype} | {values} | {fastest['engine']} | {ratio:.2f}× | {peak:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, tuple[str, Callable[[dict], str]]] = {
+    "gpu": ("gpu.json", gpu_table),
     "baseline_speed": ("baseline_speed.json", baseline_speed_table),
     "baseline_speed_gpu": ("baseline_speed_gpu.json", baseline_speed_table),
     "accuracy": ("accuracy.json", accuracy_table),
