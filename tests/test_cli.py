@@ -76,7 +76,7 @@ def test_solve_writes_a_complete_run(solved):
 
 def test_solve_prints_a_summary(solved_with_output):
     folder, out, err = solved_with_output
-    assert re.search(r"poisson2d solved in [\d.]+ s: 10 Adam \+ 0 L-BFGS steps, 33 parameters, tanh, float64", out)
+    assert re.search(r"poisson2d solved in [\d.]+ s: 10 adam steps, 33 parameters, tanh, float64", out)
     assert re.search(r"relative L2 error  \d\.\d{3}e[+-]\d\d  \(target 1e-04: not reached\)", out)
     assert "final loss terms   dirichlet" in out and "figures/solution.png" in out and f"results in         {folder}/" in out
     assert err.strip().splitlines() == [f"pinn: solving poisson2d -> {folder}"]  # no bar: not a terminal

@@ -64,10 +64,10 @@ def heat_with_kappa(kappa, n_data=200, noise=0.01, seed=0):
 def test_a_network_written_here_trains_on_poisson2d():
     problem = problems.get("poisson2d").problem()
     result = pinn.solve(
-        problem, FourierNet(2, 1, scale=0.5), steps=300, lbfgs_steps=700, n_interior=400, n_boundary=80,
+        problem, FourierNet(2, 1, scale=0.5), phases="adam:200,lm:100", n_interior=300, n_boundary=64,
         derivatives="forward", eval_every=0, scale_inputs=True,
     )
-    # measured 2.9e-4 (rel L2 on the problem's grid)
+    # measured 3.4e-4 (rel L2 on the problem's grid; 300 Adam + 700 L-BFGS instead gave 5.1e-2)
     assert result.rel_l2 < 1e-3
     assert result.metrics["network"] == "FourierNet"
     np.testing.assert_array_equal(result.model.B[...], FourierNet(2, 1, scale=0.5).B[...])  # fixed features stay
@@ -154,11 +154,11 @@ def test_a_registered_method_plugs_in_without_touching_the_trainer():
 
     def build(steps, options, defaults):
         calls.append(options)
-        return phases.GradientMethod(optax.sgd(options.get("lr", 1e-3)))
+        return phases.GradientMethod(optax.adabelief(options.get("lr", 1e-3)))
 
-    name = "test_sgd_method"
+    name = "test_adabelief_method"
     if name not in pinn.method_names():
-        pinn.register_method(pinn.MethodSpec(name, build, ("lr",), "plain SGD, registered by a test"))
+        pinn.register_method(pinn.MethodSpec(name, build, ("lr",), "AdaBelief, registered by a test"))
     with pytest.raises(ValueError, match=r"already registered"):
         pinn.register_method(pinn.MethodSpec(name, build))
     problem = problems.get("poisson2d").problem()
@@ -176,10 +176,11 @@ def test_parameter_validation():
         pinn.Parameter(3.0, bounds=(0, 2))
     with pytest.raises(ValueError, match=r"positive=True or bounds=\(lower, upper\), not both"):
         pinn.Parameter(1.0, positive=True, bounds=(0, 2))
-    p = pinn.Parameter(0.5, bounds=(0.0, 2.0))
-    assert float(p.constrained(jnp.asarray(p.raw()))) == pytest.approx(0.5, rel=1e-12)
-    q = pinn.Parameter(0.3, positive=True)
-    assert float(q.constrained(jnp.asarray(q.raw()))) == pytest.approx(0.3, rel=1e-12)
+    with jax.enable_x64(True):
+        p = pinn.Parameter(0.5, bounds=(0.0, 2.0))
+        assert float(p.constrained(jnp.asarray(p.raw()))) == pytest.approx(0.5, rel=1e-12)
+        q = pinn.Parameter(0.3, positive=True)
+        assert float(q.constrained(jnp.asarray(q.raw()))) == pytest.approx(0.3, rel=1e-12)
 
 
 @pytest.mark.slow

@@ -186,11 +186,11 @@ def test_same_seed_and_settings_give_identical_runs(straight):
 def test_checkpoints_are_written_every_k_steps_and_at_the_end(straight):
     _, directory = straight
     assert [s for s, _ in ckpt.list_checkpoints(directory)] == [10, 20, 30, 40]
-    meta = ckpt.read_meta(ckpt.checkpoint_path(directory, 40))
-    assert meta["phase"] == "done" and meta["adam_steps"] == 40
-    meta = ckpt.read_meta(ckpt.checkpoint_path(directory, 20))
-    assert (meta["phase"], meta["step"], meta["round"]) == ("adam", 20, 2)
-    assert [row["step"] for row in meta["rows"]] == [5, 10, 15, 20]
+    book = ckpt.read_meta(ckpt.checkpoint_path(directory, 40))["book"]
+    assert book["phase"] == 1 and book["phase_steps"] == [40]  # past the only phase: done
+    book = ckpt.read_meta(ckpt.checkpoint_path(directory, 20))["book"]
+    assert (book["phase"], book["done"], book["round"]) == (0, 20, 2)
+    assert [row["step"] for row in book["rows"]] == [5, 10, 15, 20]
 
 
 def test_ctrl_c_returns_the_metrics_so_far_and_resumes_to_the_same_bits(straight, tmp_path):
@@ -198,7 +198,7 @@ def test_ctrl_c_returns_the_metrics_so_far_and_resumes_to_the_same_bits(straight
     problem = build_problem()
     stopped = pinn.solve(problem, build_model(problem), CONFIG, checkpoint_dir=tmp_path, callback=stop_at(25))
     assert stopped.interrupted and stopped.metrics["interrupted"]
-    assert stopped.metrics["steps"] == {"adam": 25, "lbfgs": 0}
+    assert stopped.metrics["steps"] == {"adam": 25}
     assert stopped.history["step"][-1] == 25
     assert np.isfinite(stopped.rel_l2)
     assert any("interrupted at step 25" in e and "resume" in e for e in stopped.events)
@@ -288,7 +288,7 @@ def test_resume_across_the_adam_to_lbfgs_boundary(tmp_path):
     assert list(reference.history["phase"][-3:]) == ["adam", "lbfgs", "lbfgs"]
     # only the newest three are kept
     assert [s for s, _ in ckpt.list_checkpoints(tmp_path / "straight")] == [20, 25, 30]
-    assert ckpt.read_meta(ckpt.checkpoint_path(tmp_path / "straight", 25))["phase"] == "lbfgs"
+    assert ckpt.read_meta(ckpt.checkpoint_path(tmp_path / "straight", 25))["book"]["phase"] == 1  # the L-BFGS phase
     for step in (20, 25):  # the last Adam step (L-BFGS starts after the resume) and inside L-BFGS
         folder = copy_checkpoints(tmp_path / "straight", tmp_path / f"from{step}", [step])
         resumed = pinn.solve(problem, build_model(problem), BOUNDARY, checkpoint_dir=folder, resume=True)
