@@ -248,6 +248,8 @@ def _command_line_settings(args) -> dict:
         train["phases"] = [p.to_dict() for p in parse_phases(args.phases)]  # a typo lists the valid names
     if getattr(args, "weighting", None) is not None:
         train["weighting"] = args.weighting
+    if getattr(args, "devices", None) is not None:
+        train["devices"] = args.devices
     return {"model": model, "train": train}
 
 
@@ -764,6 +766,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="optimizer phases, e.g. adam:2000,lbfgs:3000 (name:steps[:option=value]); replaces --steps/--lbfgs-steps",
     )
     p.add_argument("--weighting", choices=("fixed", "gradnorm"), help="loss-term weights: fixed or gradient-norm balanced")
+    p.add_argument(
+        "--devices", type=_positive_int, metavar="N", help="train data-parallel over N local devices (default: all; 1: one)"
+    )
     p.add_argument("--seed", type=_non_negative_int, metavar="S", help="seed of the network and the points")
     dtype = p.add_mutually_exclusive_group()
     dtype.add_argument("--float64", action="store_true", help="train in double precision")
