@@ -7,7 +7,7 @@ measure, so quasi-random points stay evenly spread on the whole boundary.
 
 Space-time domains are products ``space * TimeInterval(t0, t1)``; their points are
 ``(x, ..., t)`` with time last. ``domain.boundary`` is then the lateral boundary
-(spatial boundary times the time interval) and ``domain.initial`` the slice t = t0.
+(spatial boundary times the time interval) and ``domain.sample_initial(n)`` samples the slice t = t0.
 
 A part of a boundary is selected with a predicate on coordinates::
 
