@@ -6,7 +6,9 @@ step times compare the framework with a real reimplementation.
   (read from the source with ``ast``, and checked at run time in a fresh interpreter);
 * equality: at the same parameters (the framework MLP's, copied into the baseline's
   dict layout) and the same points (``pinn.sample_batch``), every loss term and the
-  weighted total agree to 1e-10 relative in float64, per problem and engine;
+  weighted total agree to 1e-10 relative in float64, for every problem with the nested-
+  jvp engine and with ``jax.hessian`` (three problems in the timed suite, the rest and
+  the Hessian engine with the slow tests);
 * the defaults agree (layer sizes, activation, input box, weights, Adam schedule), and
   one Adam step of each side lands on the same parameters.
 """
@@ -35,6 +37,11 @@ from baseline import common  # noqa: E402
 import pinn  # noqa: E402
 
 FORBIDDEN = ("pinn", "problems")
+# A problem takes seconds to build and to compile on the 2 shared cores: the timed suite
+# runs three that cover a scalar Laplacian, a space-time residual under an output
+# transform and a vector (elasticity) system; the others run with the slow tests.
+FAST = ("poisson2d", "heat3d", "elasticity_cylinder")
+ALL = [pytest.param(n, marks=() if n in FAST else pytest.mark.slow) for n in baseline.names()]
 RTOL = 1e-10
 N_INTERIOR, N_BOUNDARY = 64, 16  # the equality holds pointwise; few points keep the test short
 
@@ -137,7 +144,7 @@ def setups():
     return _Built()
 
 
-@pytest.mark.parametrize("name", baseline.names())
+@pytest.mark.parametrize("name", ALL)
 def test_defaults_match_the_framework(setups, name):
     problem, model, config, *_ = setups[name]
     setup = baseline.get(name)
@@ -177,7 +184,7 @@ def _compare(setups, name, fw_engine, bl_engine):
     return total_fw
 
 
-@pytest.mark.parametrize("name", baseline.names())
+@pytest.mark.parametrize("name", ALL)
 def test_loss_equals_the_framework_jvp(setups, name):
     _compare(setups, name, "jvp", "jvp")
 
@@ -189,12 +196,12 @@ def test_loss_equals_the_framework_hessian(setups, name):
 
 
 def test_the_comparison_sees_a_parameter_change_of_one_part_in_a_million(setups):
-    problem, model, config, apply, params, bl_params, batch = setups["elasticity_plate"]
-    total = _compare(setups, "elasticity_plate", "jvp", "jvp")
+    problem, model, config, apply, params, bl_params, batch = setups["elasticity_cylinder"]
+    total = _compare(setups, "elasticity_cylinder", "jvp", "jvp")
     with jax.enable_x64(True):
         nudged = dict(bl_params, W1=bl_params["W1"] * (1 + 1e-6))
-        moved = float(common.loss(baseline.get("elasticity_plate"), "jvp")(nudged, batch))
-    assert abs(moved - total) > 10 * RTOL * total  # measured: 1e-8 relative
+        moved = float(common.loss(baseline.get("elasticity_cylinder"), "jvp")(nudged, batch))
+    assert abs(moved - total) > 10 * RTOL * total
 
 
 def _one_step(setups, name, phase, engine):
