@@ -111,8 +111,10 @@ def compare_activations(
 
     Returns the dict written to ``compare.json``: the problem and settings, per
     activation the relative L2 error (mean and per seed, overall and per field),
-    final loss terms, curvature diagnostics and train seconds, and a summary with
-    the best smooth activation and every activation's error ratio to it.
+    final loss terms, curvature diagnostics and train seconds, the learned
+    parameters and their relative errors (inverse problems; :func:`learned_table`),
+    and a summary with the best smooth activation and every activation's error ratio
+    to it.
     """
     import problems  # the registry sits above the core; this module is a leaf
 
@@ -159,13 +161,16 @@ def compare_activations(
                     "curvature": diag,
                     "warnings": [str(w.message) for w in caught if issubclass(w.category, CurvatureWarning)],
                     "events": list(result.events),
+                    "learned": dict(result.learned),
+                    "learned_error": dict(result.metrics.get("learned_error", {})),
                 }
             )
             if seed == seeds[0]:
                 trained[name] = result
             if progress:
+                learned = "".join(f", {k} = {v:.5g}" for k, v in result.learned.items())
                 print(
-                    f"[compare {problem_name}] {name:>15s} seed {seed}: rel L2 {per_seed[-1]['rel_l2']:.3e}, "
+                    f"[compare {problem_name}] {name:>15s} seed {seed}: rel L2 {per_seed[-1]['rel_l2']:.3e}{learned}, "
                     f"Hessian zero at {100 * diag['hessian_zero_fraction']:.0f}% of points, "
                     f"{per_seed[-1]['train_seconds']:.1f} s",
                     file=sys.stderr,
@@ -184,6 +189,9 @@ def compare_activations(
         "model": {k: (list(v) if isinstance(v, tuple) else v) for k, v in model_settings.items() if k not in ("activation", "key")},
         "config": {k: v for k, v in config.to_dict().items() if k != "seed"},
         "curvature_points": {"n": int(len(points)), "sampler": "uniform", "seed": 10_000},
+        "learned": {
+            name: {"start": p.value, "true": p.true_value} for name, p in getattr(problem, "learned", {}).items()
+        },
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "runs": runs,
         "summary": _summary(runs),
@@ -218,6 +226,14 @@ def _aggregate(name, per_seed, fields) -> dict:
             for term in per_seed[0]["final_loss"]
         },
         "train_seconds": {"mean": _mean([r["train_seconds"] for r in per_seed]), "per_seed": [r["train_seconds"] for r in per_seed]},
+        "learned": {
+            k: {"mean": _mean([r["learned"][k] for r in per_seed]), "per_seed": [r["learned"][k] for r in per_seed]}
+            for k in per_seed[0]["learned"]
+        },
+        "learned_error": {
+            k: {"mean": _mean([r["learned_error"][k] for r in per_seed]), "per_seed": [r["learned_error"][k] for r in per_seed]}
+            for k in per_seed[0]["learned_error"]
+        },
         "curvature_summary": {
             key: _mean([c[key] for c in curv])
             for key in ("hessian_zero_fraction", "second_order_zero_fraction", "rel_hessian_error", "rel_second_order_error")
@@ -225,6 +241,32 @@ def _aggregate(name, per_seed, fields) -> dict:
         },
         "per_seed": per_seed,
     }
+
+
+def learned_table(report: dict) -> list[str]:
+    """Lines of text: each learned parameter of the comparison (an inverse problem), its
+    mean learned value and relative error per activation; empty when nothing was learned.
+
+    A ReLU network's second derivatives are zero, so a coefficient that multiplies one
+    (a diffusivity) gets no gradient: it stays at its starting value.
+    """
+    declared = report.get("learned") or {}
+    runs = report.get("runs") or {}
+    if not declared or not runs:
+        return []
+    lines = []
+    for name, facts in declared.items():
+        true, start = facts.get("true"), facts.get("start")
+        known = f"start {start:g}" + (f", true {true:g}" if true is not None else "")
+        lines.append(f"  learned {name} ({known}):")
+        for activation, row in runs.items():
+            value = ((row.get("learned") or {}).get(name) or {}).get("mean")
+            error = ((row.get("learned_error") or {}).get(name) or {}).get("mean")
+            text = f"{value:.6g}" if isinstance(value, (int, float)) else "n/a"
+            if isinstance(error, (int, float)):
+                text += f"  (error {100 * error:.3g}%)"
+            lines.append(f"    {activation:<16}{text}")
+    return lines
 
 
 def _summary(runs) -> dict:
@@ -324,7 +366,8 @@ def comparison_figure(problem, results: dict, report: dict, *, field: str | None
 
         ax = fig.add_subplot(grid[i, 0])
         im = ax.pcolormesh(X, Y, pred, cmap="viridis", vmin=u_lim[0], vmax=u_lim[1], **extent)
-        ax.set_title(f"{label}: {fname}, rel L2 = {_fmt(rel)}", fontsize=10, color="crimson" if act.smoothness == "C0" else "black")
+        learned = "".join(f", {k} = {v:.4g}" for k, v in run["per_seed"][0].get("learned", {}).items())
+        ax.set_title(f"{label}: {fname}, rel L2 = {_fmt(rel)}{learned}", fontsize=10, color="crimson" if act.smoothness == "C0" else "black")
         fig.colorbar(im, ax=ax, label=fname)
 
         ax = fig.add_subplot(grid[i, 1])

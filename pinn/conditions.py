@@ -14,12 +14,13 @@ Robin               alpha u + beta n . grad u - g = 0  on a boundary set
 Initial             u(x, t0) - g(x) = 0             on the initial slice
 InitialVelocity     u_t(x, t0) - g(x) = 0           (second order in time)
 Periodic            u(x|axis=lo) - u(x|axis=hi) = 0 across one axis
-Data                u(x_i) - y_i = 0                at observed points in the domain
+Data                u_F(x_i) - y_i = 0              at measurement points (F: the measured fields)
 BoundaryResidual    r(u, x, n) = 0                  any pointwise boundary equation
 ==================  ==========================================================
 
-``component`` picks one field of a vector problem (``None``: all fields). ``n`` is the
-outward unit normal. ``Robin(alpha=a, beta=b, value=g)`` weighs the value against the
+``component`` picks one field of a vector problem (``None``: all fields); ``Data`` names
+its measured fields instead (``fields=("u",)``) and reads measurements from files
+(:meth:`Data.from_file`). ``n`` is the outward unit normal. ``Robin(alpha=a, beta=b, value=g)`` weighs the value against the
 normal derivative (a, b numbers, not both 0): b = 0 is a Dirichlet condition, a = 0 a
 Neumann one, and heat loss to surroundings at T_inf, -k dT/dn = h (T - T_inf), is
 ``Robin(alpha=h, beta=k, value=h * T_inf)``.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -107,6 +109,11 @@ class Condition:
     def residual(self, u: Callable, data: dict) -> jax.Array:
         """Residual at ONE point; ``data`` holds that point's entries of :meth:`sample`."""
         raise NotImplementedError
+
+    def bind(self, fields: Sequence[str]) -> "Condition":
+        """This condition for a problem whose outputs are named ``fields`` (a condition that
+        names fields, :class:`Data`, resolves them here); most conditions return themselves."""
+        return self
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -251,40 +258,311 @@ class Periodic(Condition):
         return jnp.concatenate([diff, slope])
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+def _names(fields) -> tuple[str, ...]:
+    names = (fields,) if isinstance(fields, str) else tuple(fields)
+    if not names or not all(isinstance(f, str) and f for f in names) or len(set(names)) != len(names):
+        raise ValueError(f"data fields must be distinct non-empty names such as ('u',), got {fields!r}")
+    return names
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
 class Data(Condition):
-    """Observed values: u(x_i) = y_i at given points (shape (n, d) and (n,) or (n, m))."""
+    r"""Measurements: u_F(x_i) = y_i at given points, F the measured fields.
+
+    .. math::  L = \frac{1}{n} \sum_{i=1}^{n} \lVert u_F(x_i) - y_i \rVert^2
+
+    ::
+
+        pinn.Data(points, values)                           # every field, values (n,) or (n, m)
+        pinn.Data(points, u_values, fields=("u",))          # only u of fields ("u", "k")
+        pinn.Data.from_file("measured.csv", fields=("u",), coordinates=("x", "t"))
+        pinn.Data.synthetic(points, exact, noise=0.01, seed=0)   # a known solution, with noise
+
+    Args:
+        points: (n, d) measurement points, coordinates in the problem's order
+            (space, then time).
+        values: (n,) for one measured field, (n, k) for k.
+        fields: names of the measured fields, in the order of the columns of
+            ``values`` (default: every field of the problem). :class:`pinn.Problem`
+            binds the names to its outputs (:meth:`bind`) when it is built and refuses a
+            name that is not one of its fields, listing them.
+        noise: the stated measurement noise: the standard deviation of the errors
+            relative to that of the values (0.01 is 1 %). Recorded and reported (the
+            data term's loss cannot fall much below ``(noise * std(values))**2``
+            without fitting the noise), never added to the values.
+        component: the older form of ``fields``: the index of the one measured field.
+        source: where the measurements came from (a file), named in error messages.
+    """
 
     points: np.ndarray
     values: np.ndarray
+    _: dataclasses.KW_ONLY
+    fields: tuple[str, ...] | None = None
+    noise: float | None = None
     component: int | None = None
+    source: str | None = None
+    bound_to: tuple[str, ...] | None = dataclasses.field(default=None, repr=False)
     kind = "data"
 
     def __post_init__(self):
         super().__post_init__()
+        where = f" of {self.source}" if self.source else ""
         points = np.asarray(self.points, dtype=float)
         values = np.asarray(self.values, dtype=float)
-        if points.ndim != 2 or len(values) != len(points):
+        if points.ndim != 2 or len(values) != len(points) or values.ndim not in (1, 2):
             raise ValueError(
                 f"data points must have shape (n, d) and values a first axis of length n; "
                 f"got {points.shape} and {values.shape}"
             )
+        if len(points) == 0:
+            raise ValueError(f"data{where} holds no measurements (0 points)")
         try:
             check_finite_rows("data points", points)
             check_finite_rows("data values", values)
         except ValueError as err:
             raise ValueError(f"data points and values must be finite; {err}") from None
+        columns = 1 if values.ndim == 1 else values.shape[1]
+        if self.fields is not None:
+            if self.component is not None:
+                raise ValueError(f"data takes fields=... or component=..., not both; got fields={self.fields!r}, component={self.component!r}")
+            names = _names(self.fields)
+            if columns != len(names):
+                raise ValueError(
+                    f"data values{where} have {columns} column(s) but fields {names} name {len(names)}: "
+                    f"values must have shape (n,) for one field or (n, k) for k"
+                )
+            object.__setattr__(self, "fields", names)
+            if len(names) == 1:
+                values = values.reshape(len(values))
+        elif self.component is not None and columns == 1:
+            values = values.reshape(len(values))
+        if self.noise is not None:
+            noise = self.noise
+            if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) or not (np.isfinite(noise) and noise >= 0):
+                raise ValueError(f"data noise must be a finite number >= 0 (0.01 is 1 %), got {noise!r}")
+            object.__setattr__(self, "noise", float(noise))
+        index = None
+        if self.bound_to is not None and self.fields is not None:
+            valid = tuple(self.bound_to)
+            for name in self.fields:
+                if name not in valid:
+                    raise ValueError(f"data{where}: {name!r} is not a field of the problem; its fields: {', '.join(valid)}")
+            index = tuple(valid.index(name) for name in self.fields)
+        object.__setattr__(self, "_index", index)
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "values", values)
 
+    # -- construction from files and known solutions ----------------------------------------
+    @classmethod
+    def from_file(cls, path, fields=None, *, coordinates=None, noise=None, name=None, weight: float = 1.0, n=None) -> "Data":
+        """Measurements read from a ``.csv`` or ``.npy`` file.
+
+        ``.csv``: a header row naming the columns, e.g. ``x,t,u``: the columns named in
+        ``coordinates`` (the problem's coordinate names, e.g. ``domain.coordinate_names``)
+        are the points, taken in that order; the others are the measured fields (or
+        those of ``fields``, which must all be there). Without ``coordinates``, every
+        column not in ``fields`` is a coordinate, in the file's order. A file without a
+        header needs both ``coordinates`` and ``fields`` (columns in that order).
+
+        ``.npy``: an array (n, d + k): the d coordinates, then the k fields named by
+        ``fields`` (required: the file names no columns).
+
+        Wrong columns, a row that is not finite (its line is named), an empty file:
+        each raises a one-line ValueError naming the file. Points outside the domain
+        are refused when the problem is built.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".npy"):
+            raise ValueError(f"data file {path} must end in .csv or .npy, got {suffix or 'no suffix'!r}")
+        if not path.is_file():
+            raise FileNotFoundError(f"data file {path} not found")
+        fields = None if fields is None else _names(fields)
+        coordinates = None if coordinates is None else tuple(coordinates)
+        if suffix == ".npy":
+            points, values, fields = _read_npy(path, fields, coordinates)
+        else:
+            points, values, fields = _read_csv(path, fields, coordinates)
+        return cls(points, values, fields=fields, noise=noise, name=name, weight=weight, n=n, source=str(path))
+
+    @classmethod
+    def synthetic(cls, points, fn: Callable, *, noise: float = 0.0, seed: int = 0, fields=None, **settings) -> "Data":
+        r"""Measurements of a known solution ``fn`` (one point -> the measured values) with
+        Gaussian noise, for trying an inverse problem:
+
+        .. math::  y_i = f(x_i) + \sigma\, \mathrm{std}(f)\, \varepsilon_i, \qquad
+                   \varepsilon_i \sim N(0, 1) \text{ independent},
+
+        σ = ``noise`` (0.01 is 1 %), std(f) the standard deviation of each measured field
+        over ``points``, ε drawn from ``numpy.random.default_rng(seed)``. ``fn`` is
+        evaluated in float64. ``settings`` go to :class:`Data` (``name``, ``weight``).
+        """
+        points = np.asarray(points, dtype=np.float64)
+        if points.ndim != 2 or len(points) == 0:
+            raise ValueError(f"data points must have shape (n, d) with n >= 1, got {points.shape}")
+        if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) or not (np.isfinite(noise) and noise >= 0):
+            raise ValueError(f"data noise must be a finite number >= 0 (0.01 is 1 %), got {noise!r}")
+        with jax.enable_x64(True):
+            clean = np.asarray(jax.vmap(fn)(jnp.asarray(points)), dtype=np.float64)
+        columns = clean.reshape(len(points), -1)
+        rng = np.random.default_rng(seed)
+        noisy = columns + noise * columns.std(axis=0) * rng.standard_normal(columns.shape)
+        return cls(points, noisy.reshape(clean.shape), fields=fields, noise=float(noise), **settings)
+
+    # -- the condition ------------------------------------------------------------------------
+    def bind(self, fields: Sequence[str]) -> "Data":
+        """These measurements with their field names resolved to the outputs ``fields``
+        (what :class:`pinn.Problem` does); a name not among them raises a ValueError
+        listing them."""
+        if self.fields is None:
+            return self
+        return dataclasses.replace(self, bound_to=tuple(fields))
+
+    @property
+    def indices(self) -> tuple[int, ...] | None:
+        """Output indices of the measured fields once bound (None: every field, or ``component``)."""
+        return self._index
+
+    def residual_shape(self, field_shape):
+        if self.fields is None:
+            return super().residual_shape(field_shape)
+        if self._index is None:
+            raise ValueError(
+                f"data fields {self.fields} are not bound to the problem's field names; pinn.Problem binds "
+                f"them when it is built (or call data.bind(fields))"
+            )
+        return () if len(self._index) == 1 else (len(self._index),)
+
     def sample(self, domain, n, sampler, seed):
+        where = f" of {self.source}" if self.source else ""
         if self.points.shape[1] != domain.dim:
-            raise ValueError(f"data points have {self.points.shape[1]} coordinates, the domain has {domain.dim}")
-        check_inside("data points", self.points, domain)
+            raise ValueError(
+                f"data points{where} have {self.points.shape[1]} coordinates, the domain has {domain.dim} "
+                f"({', '.join(domain.coordinate_names)})"
+            )
+        check_inside(f"data points{where}", self.points, domain)
         return {"x": self.points, "y": self.values}
 
     def residual(self, u, data):
-        return _pick(u(data["x"]), self.component) - data["y"]
+        value = u(data["x"])
+        if self.fields is None:
+            return _pick(value, self.component) - data["y"]
+        index = self.indices
+        if index is None:
+            raise ValueError(f"data fields {self.fields} are not bound to the problem's field names")
+        picked = jnp.atleast_1d(value)[index[0]] if len(index) == 1 else jnp.atleast_1d(value)[jnp.asarray(index)]
+        return picked - data["y"]
+
+
+def _file_error(path, message) -> ValueError:
+    return ValueError(f"data file {path} {message}")
+
+
+def _read_npy(path, fields, coordinates):
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise _file_error(path, f"is not a numeric .npy array: {err}") from None
+    if array.dtype.kind not in "fiu":
+        raise _file_error(path, f"must hold numbers, got dtype {array.dtype}")
+    if fields is None:
+        raise _file_error(path, "names no columns: pass fields=(...) naming its last k columns (the measured fields)")
+    if array.ndim != 2:
+        raise _file_error(path, f"must hold an array (n, d + k): d coordinates, then the fields {fields}; got shape {array.shape}")
+    if len(array) == 0:
+        raise _file_error(path, "holds no measurements (0 rows)")
+    d = array.shape[1] - len(fields)
+    if d < 1 or (coordinates is not None and d != len(coordinates)):
+        wanted = f"{len(coordinates)} coordinates ({', '.join(coordinates)})" if coordinates is not None else "at least one coordinate"
+        raise _file_error(
+            path, f"has {array.shape[1]} columns; expected {wanted} then {len(fields)} field(s) ({', '.join(fields)})"
+        )
+    array = array.astype(np.float64)
+    bad = ~np.isfinite(array).all(axis=1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise _file_error(path, f"row {i} is not finite: {array[i].tolist()}")
+    return array[:, :d], array[:, d:], fields
+
+
+def _read_csv(path, fields, coordinates):
+    lines = [
+        (number, line.strip())
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not lines:
+        raise _file_error(path, "holds no measurements (the file is empty)")
+    first = [cell.strip() for cell in lines[0][1].split(",")]
+    if all(not _is_number(cell) for cell in first):
+        header, rows = first, lines[1:]
+        if len(set(header)) != len(header) or not all(header):
+            raise _file_error(path, f"has a header with empty or repeated column names: {', '.join(header)}")
+        coordinates, fields = _csv_columns(path, header, fields, coordinates)
+    elif any(not _is_number(cell) for cell in first):
+        raise _file_error(path, f"line {lines[0][0]} mixes names and numbers: {lines[0][1]}")
+    else:
+        if coordinates is None or fields is None:
+            raise _file_error(
+                path, "has no header row naming its columns (e.g. x,t,u): add one, or pass coordinates= and fields="
+            )
+        header, rows = [*coordinates, *fields], lines
+    if not rows:
+        raise _file_error(path, "holds no measurements (a header row only)")
+    table = np.empty((len(rows), len(header)))
+    for i, (number, line) in enumerate(rows):
+        cells = line.split(",")
+        if len(cells) != len(header):
+            raise _file_error(path, f"line {number} has {len(cells)} values; the columns are {', '.join(header)}")
+        for j, cell in enumerate(cells):
+            try:
+                table[i, j] = float(cell)
+            except ValueError:
+                raise _file_error(path, f"line {number}: {cell.strip()!r} in column {header[j]!r} is not a number") from None
+        if not np.isfinite(table[i]).all():
+            raise _file_error(path, f"line {number} is not finite: {line}")
+    order = [header.index(c) for c in coordinates]
+    measured = [header.index(f) for f in fields]
+    return table[:, order], table[:, measured], fields
+
+
+def _csv_columns(path, header, fields, coordinates):
+    """(coordinates, fields) of a CSV file's header, checked against those asked for."""
+    columns = ", ".join(header)
+    if coordinates is None:
+        if fields is None:
+            raise _file_error(path, f"has columns {columns}: pass fields=(...) naming the measured ones")
+        coordinates = tuple(c for c in header if c not in fields)
+    missing = [c for c in coordinates if c not in header]
+    if missing:
+        raise _file_error(path, f"has columns {columns}; it needs the coordinates {', '.join(coordinates)} (missing {', '.join(missing)})")
+    others = tuple(c for c in header if c not in coordinates)
+    if fields is None:
+        fields = others
+    else:
+        absent = [f for f in fields if f not in header]
+        if absent:
+            raise _file_error(path, f"has columns {columns}; no column for the field(s) {', '.join(absent)}")
+        extra = [c for c in others if c not in fields]
+        if extra:
+            raise _file_error(
+                path,
+                f"has columns {columns}; {', '.join(extra)} is neither a coordinate ({', '.join(coordinates)}) "
+                f"nor a measured field ({', '.join(fields)})",
+            )
+    if not fields:
+        raise _file_error(path, f"has columns {columns}: only coordinates ({', '.join(coordinates)}), no measured field")
+    if not coordinates:
+        raise _file_error(path, f"has columns {columns}: no coordinate column")
+    return coordinates, tuple(fields)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -312,3 +590,15 @@ def named(conditions: Sequence[Condition]) -> dict[str, Condition]:
         name = base if counts[base] == 1 and base not in out else f"{base}_{counts[base]}"
         out[name] = c
     return out
+
+
+def bind_fields(conditions: Sequence[Condition], fields: Sequence[str]) -> tuple[Condition, ...]:
+    """Every condition bound to the output names ``fields`` (:meth:`Condition.bind`), as
+    :class:`pinn.Problem` does when it is built; an error names the condition."""
+    out = []
+    for name, condition in named(conditions).items():
+        try:
+            out.append(condition.bind(tuple(fields)))
+        except ValueError as err:
+            raise ValueError(f"condition {name!r}: {err}") from None
+    return tuple(out)

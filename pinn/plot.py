@@ -11,7 +11,9 @@
 * ``stress.png`` -- where the problem defines derived quantities (elasticity's
   stresses): the first one predicted, exact and its error;
 * ``deformed.png`` -- static problems in the plane with two fields (displacements
-  (u_x, u_y), as in elasticity): the deformed shape.
+  (u_x, u_y), as in elasticity): the deformed shape;
+* ``learned.png`` -- runs that learned problem parameters (inverse problems): each
+  value against the step, its true value (when known) as a line, and its error.
 
 Figures are built on :class:`matplotlib.figure.Figure` objects and saved with the Agg
 renderer; pyplot and its global backend state are never touched.
@@ -382,6 +384,57 @@ def deformed_figure(result, n_lines: int = 15, n_along: int = 200) -> Figure | N
     return fig
 
 
+def _phase_switches(history, steps, axes):
+    """Dotted lines between phases (Adam | L-BFGS | ...) on every axis."""
+    phases = np.asarray(history.get("phase", []))
+    switch = np.flatnonzero(phases[1:] != phases[:-1]) if len(phases) > 1 else []
+    for i in switch:
+        for a in axes:
+            a.axvline(0.5 * (steps[i] + steps[i + 1]), color="grey", ls=":", lw=1)
+
+
+def learned_figure(result) -> Figure | None:
+    """Every learned problem parameter against the step (``learned_<name>`` in the
+    history), its true value as a dashed line where the problem knows it, and below, its
+    relative error |θ − θ*| / |θ*| on a log scale. ``None`` when nothing was learned."""
+    history = result.history
+    names = [n for n in (result.learned or {}) if f"learned_{n}" in history]
+    names += [c.removeprefix("learned_") for c in sorted(history) if c.startswith("learned_") and c.removeprefix("learned_") not in names]
+    if not names:
+        return None
+    steps = np.asarray(history["step"], dtype=float)
+    declared = getattr(result.problem, "learned", {}) or {}
+    truths = {n: declared[n].true_value for n in names if n in declared and declared[n].true_value is not None}
+    rows = 2 if truths else 1
+    fig = Figure(figsize=(4.6 * len(names), 3.3 * rows + 0.5), dpi=DPI, layout="constrained")
+    axes = fig.subplots(rows, len(names), squeeze=False)
+    for j, name in enumerate(names):
+        values = np.asarray(history[f"learned_{name}"], dtype=float)
+        final = (result.learned or {}).get(name, values[-1])
+        ax = axes[0, j]
+        ax.plot(steps, values, "o-", ms=3, label="learned")
+        title = f"{name} = {final:.6g}"
+        true = truths.get(name)
+        if true is not None:
+            ax.axhline(true, color="k", ls="--", lw=1, label=f"true {true:g}")
+            error = abs(final - true) / abs(true) if true else abs(final)
+            title += f" (true {true:g}, error {100 * error:.2g}%)"
+            err = np.abs(values - true) / (abs(true) if true else 1.0)
+            keep = np.isfinite(err) & (err > 0)
+            axes[1, j].semilogy(steps[keep], err[keep], "o-", ms=3, color="C3")
+            axes[1, j].set_xlabel("step")
+            axes[1, j].set_ylabel(f"relative error of {name}")
+        elif rows == 2:
+            axes[1, j].set_visible(False)
+        ax.set_xlabel("step")
+        ax.set_ylabel(name)
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=8)
+        _phase_switches(history, steps, [a for a in axes[:, j] if a.get_visible()])
+    fig.suptitle(f"{result.problem.name}: learned parameters ({describe(result.model)['activation']})")
+    return fig
+
+
 def plot_result(result, directory, *, derived: Mapping | None = None, resolution: int = MAP_RESOLUTION) -> list[Path]:
     """Write every figure that applies to ``result`` into ``directory``; returns the paths.
 
@@ -397,6 +450,7 @@ def plot_result(result, directory, *, derived: Mapping | None = None, resolution
         "loss": loss_figure(result) if result.history else None,
         "stress": stress_figure(result, derived, resolution=resolution),
         "deformed": deformed_figure(result),
+        "learned": learned_figure(result) if result.history else None,
     }
     paths = []
     for name, fig in figures.items():

@@ -34,6 +34,10 @@ class ProblemSpec:
         derived: quantities derived from the trained fields, by name:
             ``fn(u, x, **params) -> scalar`` at one point (e.g. stresses for elasticity);
             used by ``pinn predict --fields`` and the figures.
+        learns: what an inverse problem learns from its measurements: the name of a
+            learned parameter (a :class:`pinn.Parameter` of the problem) or of an
+            unknown field -> the relative error its defaults must reach. ``target`` then
+            holds for the other fields (the solution); shown by ``pinn list``.
     """
 
     name: str
@@ -43,6 +47,7 @@ class ProblemSpec:
     model: Mapping = dataclasses.field(default_factory=dict)
     train: Mapping = dataclasses.field(default_factory=dict)
     derived: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
+    learns: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def problem(self, **params) -> Problem:
         return self.build(**params)
