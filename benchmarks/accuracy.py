@@ -15,6 +15,18 @@ It prints one JSON record per problem as it finishes (name, rel_l2, rel_l2_per_f
 target, met, train_seconds, steps per phase, n_params, activation, dtype, seed, ...)
 and writes ``accuracy.json`` and ``accuracy.md`` (a markdown table) to ``--out``
 (default ``benchmarks/results/``).
+
+Inverse problems (a spec with ``learns``): the record adds every learned value, its
+relative error against the truth and its target (``learned``, ``learned_error``,
+``learned_target``); an unknown field listed in ``learns`` is scored by its own
+relative L2 error, and ``target`` then holds for the other fields (``solution_rel_l2``).
+
+Cost, for a machine shared with other work: ``cpu_seconds`` (the process's CPU time,
+all threads), the load average before and after, and the median milliseconds per step
+of each phase between its log rows (``ms_per_step``: compilation excluded). On a
+loaded machine the wall time overstates what the run costs alone; the CPU time is the
+estimate (a run alone on the 2 cores takes about its CPU time, less the part it ran in
+parallel; :mod:`benchmarks.accuracy` records both so the two can be compared).
 """
 
 from __future__ import annotations
@@ -32,27 +44,87 @@ import numpy as np
 import problems
 
 
+def ms_per_step(history) -> dict[str, float]:
+    """Median milliseconds per step of each phase, from consecutive log rows of that
+    phase (the first row of a phase, which holds its compilation, is left out)."""
+    steps = np.asarray(history.get("step", []), dtype=float)
+    seconds = np.asarray(history.get("seconds", []), dtype=float)
+    phases = np.asarray(history.get("phase", []))
+    out = {}
+    for phase in dict.fromkeys(phases.tolist()):
+        rows = np.flatnonzero(phases == phase)
+        if len(rows) < 3:
+            continue
+        rows = rows[1:]
+        dt, ds = np.diff(seconds[rows]), np.diff(steps[rows])
+        keep = ds > 0
+        if keep.any():
+            out[str(phase)] = round(float(np.median(1e3 * dt[keep] / ds[keep])), 3)
+    return out
+
+
+def learned_record(spec, result, per_field: dict) -> dict:
+    """Learned values, their errors and targets (inverse problems); {} otherwise."""
+    learns = dict(getattr(spec, "learns", {}) or {})
+    if not learns and not result.learned:
+        return {}
+    declared = result.problem.learned
+    errors = dict(result.metrics.get("learned_error", {}))
+    record = {
+        "learned": dict(result.learned),
+        "learned_true": {k: p.true_value for k, p in declared.items()},
+        "learned_start": {k: p.value for k, p in declared.items()},
+        "learned_error": errors,
+        "learned_target": learns,
+    }
+    for name in learns:
+        if name in per_field:  # an unknown field: its own relative L2 error
+            errors[name] = per_field[name]
+    record["learned_met"] = {k: bool(errors.get(k, float("inf")) <= t) for k, t in learns.items()}
+    history = result.history
+    record["learned_trajectory"] = {
+        k: [[int(s), float(v)] for s, v in zip(history["step"], history[f"learned_{k}"])]
+        for k in result.learned
+        if f"learned_{k}" in history
+    }
+    return record
+
+
 def measure(name: str) -> dict:
     """Solve ``name`` at its defaults and measure its error; one JSON-ready record."""
     spec = problems.get(name)
-    start = time.perf_counter()
+    load_before = os.getloadavg()
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = spec.solve()
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    load_after = os.getloadavg()
     problem = result.problem
     points, values = problem.evaluation_data()
     prediction = result.predict(points).reshape(values.shape)
     diff = prediction - values
     rel_l2 = float(np.linalg.norm(diff) / np.linalg.norm(values))
     per_field = np.linalg.norm(diff, axis=0) / np.linalg.norm(values, axis=0)
+    per_field = {f: float(e) for f, e in zip(problem.fields, per_field)}
+    learned = learned_record(spec, result, per_field)
+    # With unknown fields among the outputs, the target holds for the others (the solution).
+    solution = [k for k, f in enumerate(problem.fields) if f not in learned.get("learned_target", {})]
+    solution_rel_l2 = float(np.linalg.norm(diff[:, solution]) / np.linalg.norm(values[:, solution]))
+    met = solution_rel_l2 <= spec.target and all(learned.get("learned_met", {}).values())
     m, c = result.metrics, result.config
     return {
         "name": name,
         "rel_l2": rel_l2,
-        "rel_l2_per_field": {f: float(e) for f, e in zip(problem.fields, per_field)},
+        "rel_l2_per_field": per_field,
+        "solution_rel_l2": solution_rel_l2,
         "target": spec.target,
-        "met": bool(rel_l2 <= spec.target),
+        "met": bool(met),
+        **learned,
         "train_seconds": round(float(m["train_seconds"]), 2),
         "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load_average_before": [round(v, 2) for v in load_before],
+        "load_average_after": [round(v, 2) for v in load_after],
+        "ms_per_step": ms_per_step(result.history),
         "steps": m["steps"],
         "n_params": int(m["n_params"]),
         "hidden": list(result.model.hidden),
@@ -68,6 +140,25 @@ def measure(name: str) -> dict:
     }
 
 
+def inverse_markdown(records: list[dict]) -> str:
+    """The inverse problems' table: each learned quantity, its value, error and target."""
+    lines = [
+        "| problem | learned | start | true | learned value | rel error | target | met | solution rel L2 | train s | CPU s | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        for k, target in r.get("learned_target", {}).items():
+            value = r["learned"].get(k)
+            err = r["learned_error"].get(k)
+            lines.append(
+                f"| `{r['name']}` | {k} | {r['learned_start'].get(k, 'field')} | {r['learned_true'].get(k, 'field')} "
+                f"| {'—' if value is None else f'{value:.6g}'} | {err:.2e} | {target:.0e} "
+                f"| {'yes' if r['learned_met'][k] else '**no**'} | {r['solution_rel_l2']:.2e} "
+                f"| {r['train_seconds']:.0f} | {r['cpu_seconds']:.0f} | {r['load_average_before'][0]:.1f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def markdown(records: list[dict]) -> str:
     lines = [
         "| problem | rel L2 | target | met | per field | train s | Adam + L-BFGS steps | network | params | activation | dtype | seed |",
@@ -78,7 +169,7 @@ def markdown(records: list[dict]) -> str:
         net = "x".join(str(w) for w in r["hidden"])
         lines.append(
             f"| `{r['name']}` | {r['rel_l2']:.2e} | {r['target']:.1e} | {'yes' if r['met'] else '**no**'} | {fields} "
-            f"| {r['train_seconds']:.0f} | {r['steps']['adam']} + {r['steps']['lbfgs']} | {net} | {r['n_params']} "
+            f"| {r['train_seconds']:.0f} | {r['steps'].get('adam', 0)} + {r['steps'].get('lbfgs', 0)} | {net} | {r['n_params']} "
             f"| {r['activation']} | {r['dtype']} | {r['seed']} |"
         )
     return "\n".join(lines) + "\n"
@@ -88,8 +179,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--problems", default="", help="comma-separated names (default: every registered problem)")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results"), help="output folder")
+    parser.add_argument("--inverse", action="store_true", help="only the inverse problems (specs with `learns`)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.problems.split(",") if n.strip()] or list(problems.names())
+    if args.inverse:
+        names = [n for n in names if getattr(problems.get(n), "learns", None)]
     for name in names:
         problems.get(name)  # an unknown name fails here, listing the valid ones, before any run
     records = []
@@ -109,6 +203,8 @@ def main(argv=None) -> int:
     with open(os.path.join(args.out, "accuracy.md"), "w") as f:
         f.write(f"Measured {meta['date']} with `{meta['command']}` on {meta['machine']} ({meta['cpus']} CPUs).\n\n")
         f.write(markdown(records))
+        if any(r.get("learned_target") for r in records):
+            f.write("\n" + inverse_markdown(records))
     return 0 if all(r["met"] for r in records) else 1
 
 

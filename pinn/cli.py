@@ -401,6 +401,31 @@ def _axes(spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return problem.coordinates, problem.fields
 
 
+def _learns(spec) -> str | None:
+    """What an inverse problem learns and from which measurements, in one line (None: nothing)."""
+    from pinn.conditions import Data
+
+    learns = getattr(spec, "learns", None)
+    if not learns:
+        return None
+    problem = spec.problem()
+    parts = []
+    for name, target in learns.items():
+        p = problem.learned.get(name)
+        if p is not None:
+            truth = "" if p.true_value is None else f", true {p.true_value:g}"
+            parts.append(f"{name} (start {p.value:g}{truth}; target error {target:.0e})")
+        else:
+            parts.append(f"the field {name} (target rel L2 {target:.0e})")
+    data = [
+        f"{len(c.points)} points of {', '.join(c.fields or problem.fields)}"
+        + ("" if c.noise is None else f" ({100 * c.noise:g}% noise)")
+        for c in problem.conditions
+        if isinstance(c, Data)
+    ]
+    return "; ".join(parts) + (f" from {' and '.join(data)}" if data else "")
+
+
 def _budget(train: Mapping) -> str:
     """The optimizer phases of a run's training settings, e.g. '2000 adam + 4000 lbfgs'."""
     from pinn.config import TrainConfig
@@ -447,6 +472,9 @@ def cmd_list(args) -> int:
             f"    inputs ({', '.join(coordinates)}) -> fields ({', '.join(fields)})"
             + (f"; derived: {', '.join(spec.derived)}" if spec.derived else "")
         )
+        learns = _learns(spec)
+        if learns:
+            print(f"    learns {learns}")
         print(f"    default: {hidden} {model['activation']} {model['dtype']}, {budget}; target rel L2 {spec.target:.0e}")
     return 0
 
@@ -465,6 +493,31 @@ def _announce_first(callback, name, out):
     return announce
 
 
+def _with_data(spec, problem, path):
+    """The bundled ``problem`` rebuilt with the measurements of file ``path`` in place of
+    its own (``pinn solve NAME --data FILE``): a ``.csv`` names its columns in a header
+    (coordinates and fields); a ``.npy`` (n, d + k) holds the fields the problem measures."""
+    import problems
+
+    from pinn.conditions import Data
+
+    def takes_data(s):
+        return "data" in inspect.signature(s.build).parameters
+
+    if not takes_data(spec):
+        valid = [n for n in problems.names() if takes_data(problems.get(n))]
+        raise ValueError(f"--data: problem {spec.name!r} takes no measurements; problems that do: {', '.join(valid)}")
+    bundled = next((c for c in problem.conditions if isinstance(c, Data)), None)
+    fields = (bundled.fields if bundled is not None and bundled.fields else problem.fields) if str(path).lower().endswith(".npy") else None
+    data = Data.from_file(
+        path, fields, coordinates=problem.coordinates,
+        name=None if bundled is None else bundled.name, weight=1.0 if bundled is None else bundled.weight,
+    )
+    problem = spec.problem(**dict(problem.params), data=data)  # checks the fields and the points
+    print(f"pinn: {len(data.points)} measurements of {', '.join(data.fields)} from {path}", file=sys.stderr)
+    return problem
+
+
 def cmd_solve(args) -> int:
     import pinn
     from pinn import io
@@ -480,6 +533,8 @@ def cmd_solve(args) -> int:
     spec, problem, model, config, key = resolve_run(
         args.name, file_settings, _command_line_settings(args), args.width, args.depth
     )
+    if getattr(args, "data", None) is not None:
+        problem = _with_data(spec, problem, args.data)  # a bad file is refused before anything is written
     out = out or _default_out(spec.name)
     accepts = inspect.signature(pinn.solve).parameters
     resumable = "checkpoint_dir" in accepts and "resume" in accepts
@@ -724,6 +779,10 @@ def _print_compare(report, out: Path) -> None:
         best = (report.get("summary") or {}).get("best_smooth")
         if best:
             print(f"  best smooth activation: {best}")
+    from pinn.compare import learned_table
+
+    for line in learned_table(report if isinstance(report, Mapping) else {}):
+        print(line)
     print(f"wrote {out / 'compare.json'} and {out / 'compare.png'}")
 
 
@@ -779,6 +838,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--derivatives",
         metavar="ENGINE",
         help=f"how second derivatives are computed: {', '.join(DERIVATIVE_ENGINES)} ('hessian' is jax.hessian, the reference)",
+    )
+    p.add_argument(
+        "--data",
+        metavar="FILE",
+        help="measurements replacing an inverse problem's own: .csv with a header naming coordinates and fields "
+        "(e.g. x,t,u), or .npy (n, d + k)",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/NAME-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out DIR from its last checkpoint")
