@@ -39,7 +39,9 @@ def wave_operator(u, x, c):
     pushed through the network (:func:`pinn.contract_hessian`), measured 4x cheaper per
     training step than the full Hessian.
     """
-    return pinn.contract_hessian(u, jnp.diag(jnp.array([-(c**2), 1.0])))(x)
+    # Plain nested floats (not jnp): a concrete matrix keeps the one-channel fast path
+    # under jit (a jnp array built inside the trace would be a tracer).
+    return pinn.contract_hessian(u, [[-(c**2), 0.0], [0.0, 1.0]])(x)
 
 
 def build(c: float = 2.0) -> pinn.Problem:
