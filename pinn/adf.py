@@ -41,6 +41,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -55,6 +56,7 @@ from pinn.geometry import (
     _Combined,
     _scale,
 )
+from pinn.mesh import MeshDomain
 
 TINY = 1e-30  # floor of a curve function before 1/phi_i: phi is then ~1e-30 on its curve, not 0/0
 
@@ -235,6 +237,9 @@ def boundary_curves(domain: Domain) -> list:
                 ray = np.array([math.cos(theta), math.sin(theta)])
                 curves.append(_Segment(c + domain.inner * ray, c + domain.outer * ray, np.array(normal), part + k))
         return [q for curve in curves for q in _quarter_arcs(curve)]
+    if isinstance(domain, MeshDomain) and domain.dim == 2:
+        v = domain.points[domain.facets]
+        return [_Segment(a, b, n, int(p)) for a, b, n, p in zip(v[:, 0], v[:, 1], domain.normals, domain.facet_parts)]
     if isinstance(domain, _Combined) and domain.dim == 2:
         offset = len(domain.a._parts())
         ca = boundary_curves(domain.a)
@@ -249,7 +254,7 @@ def boundary_curves(domain: Domain) -> list:
         return [q for curve in kept for q in _quarter_arcs(curve)]
     raise ValueError(
         f"no distance function for {domain!r}: hard_dirichlet takes boxes of any dimension and 2D "
-        "polygons, rectangles, disks, annuli and their unions, intersections and differences"
+        "polygons, rectangles, disks, annuli, triangle meshes and their unions, intersections and differences"
     )
 
 
@@ -390,6 +395,8 @@ def distance_function(domain: Domain, on: BoundarySet | None = None, m: int = 1)
         raise ValueError(f"the boundary set selects no boundary piece of {domain!r}")
     d = space.dim
 
+    # Jitted: called eagerly (a problem's checks do), its dozens of operations compile once.
+    @jax.jit
     def phi(x):
         x = jnp.asarray(x)[..., :d]
         values = jnp.concatenate([fn(x, *(jnp.asarray(a, dtype=x.dtype) if a.dtype.kind == "f" else a for a in arrays)) for fn, arrays in groups], axis=-1)
