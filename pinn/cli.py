@@ -6,6 +6,7 @@
     pinn solve heat1d                           train with the defaults, write runs/heat1d-<time>/
     pinn solve elasticity_plate --activation relu --steps 2000 --out runs/plate-relu
     pinn solve --config runs/plate-relu/config.json --out runs/again    the same run again
+    pinn solve heat1d_inverse --data measured.csv      learn kappa from your measurements (header x,t,u)
     pinn evaluate runs/plate-relu               recompute its errors and figures
     pinn predict runs/plate-relu --points xy.csv --out u.csv --fields sigma_xx
     pinn predict runs/plate-relu --mesh plate.msh --out u.vtu        on your mesh, for ParaView

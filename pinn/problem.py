@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pinn.conditions import Condition, check_finite_rows, check_inside, named
+from pinn.conditions import Condition, bind_fields, check_finite_rows, check_inside, named
 from pinn.geometry import Domain, SpaceTime
 from pinn.parameters import Parameter
 
@@ -155,7 +155,7 @@ class Problem:
         terms = named(self.conditions)
         if PDE_TERM in terms:
             raise ValueError(f"the loss-term name {PDE_TERM!r} is reserved for the residual; rename that condition")
-        object.__setattr__(self, "conditions", tuple(self.conditions))
+        object.__setattr__(self, "conditions", bind_fields(self.conditions, fields))
         if self.output_transform is not None and not callable(self.output_transform):
             raise ValueError(f"output_transform must be a function fn(x, y) -> y, got {self.output_transform!r}")
         if self.exact is not None and not callable(self.exact):

@@ -103,7 +103,7 @@ def load_run(directory, problem=None, model: nnx.Module | None = None) -> Result
     """Rebuild a saved run: its problem, network and trained parameters, as a :class:`Result`.
 
     Args:
-        directory: a folder written by :func:`pinn.io.save_result`.
+        directory: a folder written by :meth:`pinn.Result.save`.
         problem: the :class:`pinn.Problem` of the run, or a factory
             ``factory(name, params) -> Problem`` (the command line passes the registry
             of bundled problems). The core never imports the bundled problems itself.

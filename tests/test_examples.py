@@ -13,6 +13,7 @@ import pathlib
 import numpy as np
 import pytest
 
+import pinn
 import problems
 from pinn import io
 

@@ -195,7 +195,7 @@ def test_short_solve_lowers_the_error(name):
     settings = {**SHORT, **CASES[name].short}
     result = spec.solve(**settings)
     before = untrained_error(spec, built(name), {**spec.model, **settings})
-    assert result.metrics["steps"] == {"adam": settings["steps"], "lbfgs": 0}
+    assert result.metrics["steps"] == {"adam": settings["steps"]}  # only the phases that ran
     assert np.isfinite(result.rel_l2)
     assert result.rel_l2 < CASES[name].ratio * before, (result.rel_l2, before)
 
