@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test test-slow test-all install install-dev bench-speed bench-accuracy clean
+.PHONY: demo test test-slow test-all install install-dev bench-speed bench-accuracy peers bench-peers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,5 +43,19 @@ bench-speed: $(VENV)/.installed
 bench-accuracy: $(VENV)/.installed
 	$(BIN)/python benchmarks/accuracy.py
 
+# The outside engines (DeepXDE + PyTorch, folx) in their own venv: never in CI or `make test`.
+PEERS := .venv-peers
+$(PEERS)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/bin/python -m pip install --quiet -e ".[peers]"
+	touch $@
+
+peers: $(PEERS)/.installed
+
+bench-peers: $(PEERS)/.installed
+	$(PEERS)/bin/python benchmarks/peers/run.py
+	$(PEERS)/bin/python benchmarks/folx_laplacian.py
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(PEERS) runs .pytest_cache
