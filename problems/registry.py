@@ -7,6 +7,10 @@ name reaches its accuracy target on a 2-core CPU::
     spec = problems.get("poisson2d")
     result = spec.solve()                      # defaults
     result = spec.solve(steps=200, hidden=(16, 16))   # any setting overridden
+
+A spec may also name scalar quantities computed from the trained result (a
+:class:`Quantity`, e.g. the stress concentration factor of ``elasticity_hole``);
+``spec.solve`` reports them in ``result.metrics["quantities"]``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,39 @@ from pinn import MLP, Problem, TrainConfig
 from pinn import solve as _solve
 
 MODEL_SETTINGS = ("hidden", "activation", "dtype", "key")
+
+
+@dataclasses.dataclass(frozen=True)
+class Quantity:
+    """A number computed from a trained result, e.g. a stress concentration factor.
+
+    Attributes:
+        fn: ``fn(result) -> float``.
+        exact: its exact value, where known.
+        rtol: the relative error against ``exact`` the defaults must reach (a target,
+            as :attr:`ProblemSpec.target` is for the fields).
+        description: what it is, in a few words.
+    """
+
+    fn: Callable
+    exact: float | None = None
+    rtol: float | None = None
+    description: str = ""
+
+    def report(self, result) -> dict:
+        """``{"value", "exact", "rel_error", "target", "met", "description"}`` for ``result``
+        (``exact``, ``rel_error``, ``target`` and ``met`` None where unknown)."""
+        value = float(self.fn(result))
+        rel_error = None if self.exact is None else abs(value - self.exact) / abs(self.exact) if self.exact else abs(value)
+        met = None if rel_error is None or self.rtol is None else bool(rel_error <= self.rtol)
+        return {
+            "value": value,
+            "exact": self.exact,
+            "rel_error": rel_error,
+            "target": self.rtol,
+            "met": met,
+            "description": self.description,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +75,8 @@ class ProblemSpec:
             learned parameter (a :class:`pinn.Parameter` of the problem) or of an
             unknown field -> the relative error its defaults must reach. ``target`` then
             holds for the other fields (the solution); shown by ``pinn list``.
+        quantities: scalar quantities of the trained result, by name (:class:`Quantity`),
+            reported by :meth:`solve` in ``result.metrics["quantities"]``.
     """
 
     name: str
@@ -48,6 +87,7 @@ class ProblemSpec:
     train: Mapping = dataclasses.field(default_factory=dict)
     derived: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
     learns: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    quantities: Mapping[str, Quantity] = dataclasses.field(default_factory=dict)
 
     def problem(self, **params) -> Problem:
         return self.build(**params)
@@ -79,7 +119,15 @@ class ProblemSpec:
         problem = self.build(**(params or {}))
         model = self.make_model(problem, **settings)
         config = self.config(**settings)
-        return _solve(problem, model, config, callback=callback, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)
+        result = _solve(problem, model, config, callback=callback, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)
+        return self.report_quantities(result)
+
+    def report_quantities(self, result):
+        """Add the spec's :attr:`quantities` of ``result`` to ``result.metrics["quantities"]``
+        (name -> :meth:`Quantity.report`; nothing where the spec has none); returns ``result``."""
+        if self.quantities:
+            result.metrics["quantities"] = {name: q.report(result) for name, q in self.quantities.items()}
+        return result
 
 
 _REGISTRY: dict[str, ProblemSpec] = {}
