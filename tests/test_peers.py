@@ -141,3 +141,43 @@ def test_modules_import_without_deepxde():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_cpu_seconds_column_gives_both_times():
+    pinn = {"columns": ["step", "seconds", "cpu_seconds", "rel_l2"], "rows": [[0, 1.0, 2.0, 1.0], [10, 10.0, 12.0, 5e-4], [20, 20.0, 24.0, 5e-5]]}
+    peer = {"columns": ["step", "seconds", "cpu_seconds", "rel_l2"], "rows": [[0, 0.0, 0.0, 1.0], [10, 60.0, 48.0, 5e-4], [20, 90.0, 72.0, 5e-5]]}
+    assert table.seconds_to(pinn, 1e-3, "cpu_seconds") == 12.0
+    s = table.summary({"runs": {"pinn": {"curve": pinn}, "deepxde": {"curve": peer}}})
+    assert s[1e-3]["ratio"] == pytest.approx(6.0) and s[1e-3]["cpu_ratio"] == pytest.approx(4.0)
+    report = {"problems": {"p": {"recipe": "r", "hidden": [2], "points": "1", "runs": {
+        "pinn": {"rel_l2": 5e-5, "train_seconds": 20.0, "curve": pinn},
+        "deepxde": {"rel_l2": 5e-5, "train_seconds": 90.0, "curve": peer}}}}}
+    row = table.peers_table(report).splitlines()[-1]
+    assert "| 10 / 12 s | 60 / 48 s | 6.0× / 4.0× | 20 / 24 s | 90 / 72 s | 4.5× / 3.0× |" in row.replace("**", "")
+    assert "**4.5×** / 3.0×" in row  # bold: the wall speed-up under the claim
+
+
+def test_folx_table():
+    e = {
+        "points": 2000, "laplacian_dim": 2, "hidden": [32, 32, 32], "activation": "tanh", "output_transform": False,
+        "ms": {"pinn": 4.0, "folx": 8.0, "hessian": 12.0}, "ms_min": {"pinn": 3.0, "folx": 6.0, "hessian": 9.0},
+        "ratio_to_folx": {"pinn": 0.5, "folx": 1.0, "hessian": 1.5},
+        "max_rel_diff_to_hessian": {"pinn": 7e-16, "folx": 8e-16, "hessian": 0.0}, "load_average_before": 2.0,
+    }
+    text = table.folx_table({"repeats": 30, "versions": {"jax": "0.10.2", "folx": "0.2.30"}, "problems": {"poisson2d": e}})
+    row = text.splitlines()[-1]
+    assert row == ("| `poisson2d` | 2-D | 32x32x32 tanh | 2000 | 4.0 (3.0) ms | 8.0 (6.0) ms | 12.0 (9.0) ms "
+                   "| 0.50 | 1.50 | 8e-16 | 2 |")
+
+
+def test_folx_script_without_folx_one_line_naming_the_extra():
+    code = (
+        "import sys, runpy; sys.modules['folx'] = None; "
+        f"sys.argv = ['folx_laplacian.py', '--out', {str(ROOT / 'nothing.json')!r}]; "
+        f"runpy.run_path({str(ROOT / 'benchmarks' / 'folx_laplacian.py')!r}, run_name='__main__')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode != 0
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "pip install .[peers]" in err[0] and "folx" in err[0], proc.stderr
+    assert not (ROOT / "nothing.json").exists()

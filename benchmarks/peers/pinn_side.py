@@ -15,7 +15,9 @@ import problems
 from pinn.batch import sample_batch
 from pinn.losses import term_weights
 
-COLUMNS: tuple[str, ...] = ("step", "seconds", "rel_l2")
+#: A curve's columns: step, wall-clock training seconds, process CPU seconds since the
+#: run's start (all threads; on a loaded machine closer to what the run costs alone), error.
+COLUMNS: tuple[str, ...] = ("step", "seconds", "cpu_seconds", "rel_l2")
 
 
 def setup(name: str) -> dict:
@@ -65,10 +67,12 @@ def run(name: str, max_seconds: float, eval_every: int) -> dict:
     steps, stopping once the training time passes ``max_seconds``; one JSON record."""
     s = setup(name)
     rows: list[list] = []
+    cpu0 = time.process_time()
 
     def record(row):
         if not math.isnan(row["rel_l2"]):
-            rows.append([int(row["step"]), round(float(row["seconds"]), 3), float(row["rel_l2"])])
+            cpu = round(time.process_time() - cpu0, 3)
+            rows.append([int(row["step"]), round(float(row["seconds"]), 3), cpu, float(row["rel_l2"])])
         if row["seconds"] > max_seconds:
             raise KeyboardInterrupt  # the trainer stops at this row and returns what it has
 
@@ -76,6 +80,7 @@ def run(name: str, max_seconds: float, eval_every: int) -> dict:
     wall0 = time.perf_counter()
     result = s["spec"].solve(callback=record, eval_every=eval_every, log_every=eval_every, checkpoint_every=0)
     wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0
     m = result.metrics
     return {
         "setup": s["describe"],
@@ -84,6 +89,7 @@ def run(name: str, max_seconds: float, eval_every: int) -> dict:
         "rel_l2": float(result.rel_l2),
         "train_seconds": round(float(m["train_seconds"]), 2),
         "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
         "stopped_by_time": bool(result.interrupted),
         "load_average_before": round(load, 2),
         "derivatives": result.config.derivatives,
