@@ -5,7 +5,10 @@
 * ``solution.png`` -- predicted field, exact (or reference) field and absolute error,
   one row per field (and per time or slice): a map for 2D space, a space-time map
   for 1D space + time, maps at several times for 2D/3D space + time, the mid-plane
-  of a 3D domain; disks, annuli and polygons are drawn on a masked grid;
+  of a 3D domain; disks, annuli, polygons and CSG or mesh domains are drawn on a
+  grid masked outside the domain, and a static 2D problem whose reference is a
+  scattered table (finite-element vertices) on the triangles of its points, those
+  outside the domain left out, so that the error is shown at the reference's own points;
 * ``slices.png`` -- 1D space + time: the solution against x at several times;
 * ``loss.png`` -- every loss term and the error against the step, log scale;
 * ``stress.png`` -- where the problem defines derived quantities (elasticity's
@@ -90,6 +93,53 @@ def slices(problem, n: int = MAP_RESOLUTION) -> list[_Slice]:
 
 
 # -- values ----------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _Triangles:
+    """The points of a scattered 2D reference table, triangulated (Delaunay); the
+    triangles outside the domain are masked, so that the drawing keeps its shape."""
+
+    label: str
+    names: tuple[str, str]
+    triangulation: object  # matplotlib.tri.Triangulation, its mask set
+    points: np.ndarray  # (n, 2) the reference points, the triangulation's vertices
+    spatial: bool = True
+
+
+def _is_tensor_grid(points: np.ndarray) -> bool:
+    """Whether ``points`` are every node of a tensor grid (in any order)."""
+    axes = [np.unique(points[:, k]) for k in range(points.shape[1])]
+    return int(np.prod([len(a) for a in axes])) == len(points) and all(len(a) > 1 for a in axes)
+
+
+def outside_triangles(domain, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(n_triangles,) bool: the triangles (vertex indices into ``points``) not inside
+    ``domain``: the centroid or a midpoint of an edge outside (a Delaunay triangulation
+    of a non-convex point set bridges its notches and holes; these are its bridges)."""
+    corners = points[triangles]  # (t, 3, 2)
+    probes = [corners.mean(axis=1)] + [0.5 * (corners[:, i] + corners[:, (i + 1) % 3]) for i in range(3)]
+    inside = np.ones(len(triangles), dtype=bool)
+    for probe in probes:
+        inside &= np.asarray(domain.contains(probe, tol=1e-9), dtype=bool)
+    return ~inside
+
+
+def reference_triangles(problem) -> _Triangles | None:
+    """A static 2D problem with a scattered reference table and no exact solution: its
+    points triangulated, triangles outside the domain masked; None otherwise."""
+    from matplotlib.tri import Triangulation
+
+    reference = problem.reference
+    if problem.exact is not None or reference is None or not _static_2d(problem):
+        return None
+    points = np.asarray(reference.points, dtype=float)
+    if _is_tensor_grid(points):
+        return None
+    triangulation = Triangulation(points[:, 0], points[:, 1])
+    triangulation.set_mask(outside_triangles(problem.domain, points, triangulation.triangles))
+    names = problem.domain.coordinate_names
+    return _Triangles("", (names[0], names[1]), triangulation, points)
+
+
 def _exact_values(problem, points: np.ndarray) -> np.ndarray | None:
     """The exact solution at ``points`` (n, m), or the reference interpolated there; None if neither."""
     if len(points) == 0:
@@ -113,8 +163,8 @@ def _interpolate_reference(reference, points: np.ndarray) -> np.ndarray:
     from scipy.spatial import cKDTree
 
     ref_points, values = reference.points, reference.values
-    axes = [np.unique(ref_points[:, k]) for k in range(ref_points.shape[1])]
-    if int(np.prod([len(a) for a in axes])) == len(ref_points) and all(len(a) > 1 for a in axes):
+    if _is_tensor_grid(ref_points):
+        axes = [np.unique(ref_points[:, k]) for k in range(ref_points.shape[1])]
         index = tuple(np.searchsorted(a, ref_points[:, k]) for k, a in enumerate(axes))
         table = np.full([len(a) for a in axes] + [values.shape[1]], np.nan)
         table[index] = values
@@ -141,11 +191,16 @@ def _error_title(result) -> str:
     text += f": relative L2 error {rel:.2e}"
     if len(per_field) > 1:
         text += " (" + ", ".join(f"{k} {v:.2e}" for k, v in per_field.items()) + ")"
+    for name, q in (metrics.get("quantities") or {}).items():  # e.g. a stress concentration factor
+        text += f"; {name} {q['value']:.4g}" + (f" (exact {q['exact']:g})" if q.get("exact") is not None else "")
     return text
 
 
-def _map(fig, ax, sl: _Slice, values, title, cmap="viridis", vmin=None, vmax=None):
-    mesh = ax.pcolormesh(sl.a, sl.b, np.ma.masked_invalid(values), shading="auto", cmap=cmap, vmin=vmin, vmax=vmax)
+def _map(fig, ax, sl: _Slice | _Triangles, values, title, cmap="viridis", vmin=None, vmax=None):
+    if isinstance(sl, _Triangles):  # values at the vertices, linear in between
+        mesh = ax.tripcolor(sl.triangulation, values, shading="gouraud", cmap=cmap, vmin=vmin, vmax=vmax)
+    else:
+        mesh = ax.pcolormesh(sl.a, sl.b, np.ma.masked_invalid(values), shading="auto", cmap=cmap, vmin=vmin, vmax=vmax)
     fig.colorbar(mesh, ax=ax, shrink=0.9)
     ax.set_xlabel(sl.names[0])
     ax.set_ylabel(sl.names[1])
@@ -166,10 +221,16 @@ def _limits(*arrays):
 def solution_figure(result, resolution: int = MAP_RESOLUTION) -> Figure:
     """Predicted, exact and |error| maps of every field, on the problem's planes."""
     problem = result.problem
-    planes = slices(problem, resolution)
+    triangles = reference_triangles(problem)
+    planes = [triangles] if triangles is not None else slices(problem, resolution)
     if not planes:
         return _line_figure(result)
     rows = []  # (field index, plane, predicted, exact)
+    if triangles is not None:  # at the reference's own points: no interpolation in the error
+        predicted = result.predict(triangles.points).reshape(len(triangles.points), -1)
+        exact = np.asarray(problem.reference.values, dtype=float).reshape(len(triangles.points), -1)
+        rows = [(k, triangles, predicted[:, k], exact[:, k]) for k in range(problem.n_fields)]
+        planes = []
     for sl in planes:
         inside = sl.points[sl.inside]
         predicted = _on_slice(sl, result.predict(inside).reshape(len(inside), -1))
