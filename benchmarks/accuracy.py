@@ -13,8 +13,10 @@ Run::
 
 It prints one JSON record per problem as it finishes (name, rel_l2, rel_l2_per_field,
 target, met, train_seconds, steps per phase, n_params, activation, dtype, seed, ...)
-and writes ``accuracy.json`` and ``accuracy.md`` (a markdown table) to ``--out``
-(default ``benchmarks/results/``).
+and writes ``accuracy.json`` to ``--out`` (default ``benchmarks/results/``). ``accuracy.json`` keeps the records of
+problems not measured in this run (``--fresh`` starts it anew), so one problem can be
+re-measured alone; each record has its own date and load. ``benchmarks/tables.py``
+turns it into the BENCHMARKS.md and README.md tables.
 
 Inverse problems (a spec with ``learns``): the record adds every learned value, its
 relative error against the truth and its target (``learned``, ``learned_error``,
@@ -113,6 +115,8 @@ def measure(name: str) -> dict:
     m, c = result.metrics, result.config
     return {
         "name": name,
+        "summary": spec.summary,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "rel_l2": rel_l2,
         "rel_l2_per_field": per_field,
         "solution_rel_l2": solution_rel_l2,
@@ -140,46 +144,15 @@ def measure(name: str) -> dict:
     }
 
 
-def inverse_markdown(records: list[dict]) -> str:
-    """The inverse problems' table: each learned quantity, its value, error and target."""
-    lines = [
-        "| problem | learned | start | true | learned value | rel error | target | met | solution rel L2 | train s | CPU s | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in records:
-        for k, target in r.get("learned_target", {}).items():
-            value = r["learned"].get(k)
-            err = r["learned_error"].get(k)
-            lines.append(
-                f"| `{r['name']}` | {k} | {r['learned_start'].get(k, 'field')} | {r['learned_true'].get(k, 'field')} "
-                f"| {'—' if value is None else f'{value:.6g}'} | {err:.2e} | {target:.0e} "
-                f"| {'yes' if r['learned_met'][k] else '**no**'} | {r['solution_rel_l2']:.2e} "
-                f"| {r['train_seconds']:.0f} | {r['cpu_seconds']:.0f} | {r['load_average_before'][0]:.1f} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def markdown(records: list[dict]) -> str:
-    lines = [
-        "| problem | rel L2 | target | met | per field | train s | Adam + L-BFGS steps | network | params | activation | dtype | seed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in records:
-        fields = ", ".join(f"{k} {v:.2e}" for k, v in r["rel_l2_per_field"].items())
-        net = "x".join(str(w) for w in r["hidden"])
-        lines.append(
-            f"| `{r['name']}` | {r['rel_l2']:.2e} | {r['target']:.1e} | {'yes' if r['met'] else '**no**'} | {fields} "
-            f"| {r['train_seconds']:.0f} | {r['steps'].get('adam', 0)} + {r['steps'].get('lbfgs', 0)} | {net} | {r['n_params']} "
-            f"| {r['activation']} | {r['dtype']} | {r['seed']} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--problems", default="", help="comma-separated names (default: every registered problem)")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results"), help="output folder")
     parser.add_argument("--inverse", action="store_true", help="only the inverse problems (specs with `learns`)")
+    parser.add_argument(
+        "--fresh", action="store_true",
+        help="start accuracy.json anew (default: replace the records of the problems measured, keep the others)",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.problems.split(",") if n.strip()] or list(problems.names())
     if args.inverse:
@@ -192,19 +165,24 @@ def main(argv=None) -> int:
         records.append(record)
         print(json.dumps(record), flush=True)
     os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "accuracy.json")
+    measured = {r["name"] for r in records}
+    if not args.fresh and os.path.isfile(path):
+        with open(path) as f:
+            kept = [r for r in json.load(f).get("records", []) if r["name"] not in measured]
+        order = {n: k for k, n in enumerate(problems.names())}
+        records_all = sorted(kept + records, key=lambda r: order.get(r["name"], len(order)))
+    else:
+        records_all = records
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([os.path.basename(sys.executable), *sys.argv]),
+        "command": "python benchmarks/accuracy.py [--problems NAMES]",
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
     }
-    with open(os.path.join(args.out, "accuracy.json"), "w") as f:
-        json.dump({**meta, "records": records}, f, indent=2)
-    with open(os.path.join(args.out, "accuracy.md"), "w") as f:
-        f.write(f"Measured {meta['date']} with `{meta['command']}` on {meta['machine']} ({meta['cpus']} CPUs).\n\n")
-        f.write(markdown(records))
-        if any(r.get("learned_target") for r in records):
-            f.write("\n" + inverse_markdown(records))
+    with open(path, "w") as f:
+        json.dump({**meta, "records": records_all}, f, indent=2)
+    print(f"wrote {path}; tables: python benchmarks/tables.py", file=sys.stderr)
     return 0 if all(r["met"] for r in records) else 1
 
 

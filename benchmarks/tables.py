@@ -1,4 +1,4 @@
-"""Result tables as data: the marked blocks of BENCHMARKS.md, regenerated from benchmarks/results/*.json.
+"""Result tables as data: the marked blocks of BENCHMARKS.md and README.md, regenerated from benchmarks/results/*.json.
 
 A block is everything between a line ``<!-- table:NAME -->`` and a line
 ``<!-- /table:NAME -->``; NAME picks the generator and the JSON file it reads:
@@ -9,6 +9,9 @@ NAME                    JSON (under ``--results``)           written by
 ``baseline_speed``      ``baseline_speed.json``              ``benchmarks/baseline_speed.py``
 ``baseline_speed_gpu``  ``baseline_speed_gpu.json``          the same, run on a GPU
 ``accuracy``            ``accuracy.json``                    ``benchmarks/accuracy.py``
+``inverse``             ``accuracy.json``                    the same (problems that learn values)
+``readme_accuracy``     ``accuracy.json``                    the same (README's summary table)
+``noise_sweep``         ``noise_sweep.json``                 ``benchmarks/noise_sweep.py``
 ``optimizers``          ``optimizers.json``                  ``benchmarks/optimizers.py``
 ======================  ==================================  =====================================
 
@@ -33,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MARKDOWN = ROOT / "BENCHMARKS.md"
+DEFAULT_MARKDOWN = (ROOT / "BENCHMARKS.md", ROOT / "README.md")
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results"
 
 _MARKER = re.compile(r"^<!-- (/?)table:([A-Za-z0-9_\-]+) -->[ \t]*$", re.MULTILINE)
@@ -104,32 +107,104 @@ def _records(report: dict) -> list[dict]:
     raise ValueError(f"accuracy JSON has neither 'records' nor 'problems'; its keys: {', '.join(report)}")
 
 
+def _steps(steps) -> str:
+    """``{"adam": 2000, "lbfgs": 3000}`` -> ``adam 2000 + lbfgs 3000`` (the phases that ran)."""
+    return " + ".join(f"{phase} {n}" for phase, n in steps.items()) if isinstance(steps, dict) else ""
+
+
+def _require(r: dict, *keys: str) -> None:
+    for key in keys:
+        if key not in r:
+            raise ValueError(f"accuracy record {r.get('name', r)!r} has no {key!r}")
+
+
+def _dates(records: list[dict], report: dict) -> str:
+    dates = sorted({str(r["date"])[:10] for r in records if "date" in r}) or [str(report.get("date", "?"))[:10]]
+    return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+
+
 def accuracy_table(report: dict) -> str:
     """Relative L2 error per problem, from benchmarks/accuracy.py's JSON."""
+    records = _records(report)
     machine = report.get("machine", "")
     cpus = f" ({report['cpus']} CPUs)" if "cpus" in report else ""
     lines = [
-        f"Measured {report.get('date', '?')} with `{report.get('command', '?')}` on {machine}{cpus}.",
+        f"Measured {_dates(records, report)} with `{report.get('command', '?')}` on {machine}{cpus}.",
         "",
-        "| problem | rel L2 | target | met | per field | train s | Adam + L-BFGS steps | network | activation | dtype | seed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| problem | rel L2 | target | met | per field | train s | CPU s | load | steps | network | activation | dtype | seed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in _records(report):
-        for key in ("name", "rel_l2", "target"):
-            if key not in r:
-                raise ValueError(f"accuracy record {r.get('name', r)!r} has no {key!r}")
+    for r in records:
+        _require(r, "name", "rel_l2", "target")
         met = r.get("met", r["rel_l2"] <= r["target"])
         per_field = r.get("rel_l2_per_field") or {}
         fields = ", ".join(f"{k} {v:.2e}" for k, v in per_field.items()) if len(per_field) > 1 else ""
-        steps = r.get("steps")
-        steps = f"{steps['adam']} + {steps['lbfgs']}" if isinstance(steps, dict) else ""
         train = f"{r['train_seconds']:.0f}" if "train_seconds" in r else ""
+        cpu = f"{r['cpu_seconds']:.0f}" if "cpu_seconds" in r else ""
+        load = f"{r['load_average_before'][0]:.1f}" if "load_average_before" in r else ""
         net = "x".join(str(w) for w in r["hidden"]) if "hidden" in r else ""
         lines.append(
             f"| `{r['name']}` | {r['rel_l2']:.2e} | {r['target']:.1e} | {'yes' if met else '**no**'} | {fields} "
-            f"| {train} | {steps} | {net} | {r.get('activation', '')} | {r.get('dtype', '')} | {r.get('seed', '')} |"
+            f"| {train} | {cpu} | {load} | {_steps(r.get('steps'))} | {net} | {r.get('activation', '')} "
+            f"| {r.get('dtype', '')} | {r.get('seed', '')} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def inverse_table(report: dict) -> str:
+    """The inverse problems' learned values against the truth, from accuracy.py's JSON."""
+    lines = [
+        "| problem | learned | start | true | learned value | rel error | target | met | solution rel L2 | train s | CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in _records(report):
+        for k, target in r.get("learned_target", {}).items():
+            _require(r, "learned", "learned_error", "learned_met", "solution_rel_l2")
+            value, err = r["learned"].get(k), r["learned_error"][k]
+            shown = "field" if value is None else f"{value:.6g}"
+            lines.append(
+                f"| `{r['name']}` | {k} | {r.get('learned_start', {}).get(k, 'field')} "
+                f"| {r.get('learned_true', {}).get(k, 'field')} | {shown} | {err:.2e} | {target:.0e} "
+                f"| {'yes' if r['learned_met'][k] else '**no**'} | {r['solution_rel_l2']:.2e} "
+                f"| {r.get('train_seconds', float('nan')):.0f} | {r.get('cpu_seconds', float('nan')):.0f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def readme_accuracy_table(report: dict) -> str:
+    """The README's summary: equation, target and what was reached (learned values too)."""
+    lines = ["| problem | equation | target | reached |", "|---|---|---|---|"]
+    for r in _records(report):
+        _require(r, "name", "rel_l2", "target", "summary")
+        reached = f"{r.get('solution_rel_l2', r['rel_l2']):.1e}"
+        for k in r.get("learned_target", {}):
+            value = r["learned"].get(k)
+            what = f"{k} {value:.4g}" if value is not None else k
+            reached += f"; {what} (error {r['learned_error'][k]:.1e})"
+        if not r.get("met", True):
+            reached += " (**target not met**)"
+        lines.append(f"| `{r['name']}` | {r['summary']} | {r['target']:.0e} | {reached} |")
+    return "\n".join(lines) + "\n"
+
+
+def noise_sweep_table(report: dict) -> str:
+    """The learned value at each noise level, from benchmarks/noise_sweep.py's JSON."""
+    lines = [
+        f"Measured {str(report.get('date', '?'))[:10]} with `{report.get('command', '?')}` "
+        f"({report.get('problem', '?')}, {report.get('cpus', '?')} CPUs).",
+        "",
+        "| noise | learned | true | rel error | solution rel L2 | data loss | noise floor | steps | CPU s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["records"]:
+        for k, value in r["learned"].items():
+            lines.append(
+                f"| {100 * r['noise']:g} % | {k} = {value:.6g} | {r['true'][k]:g} | {r['learned_error'][k]:.2e} "
+                f"| {r['rel_l2']:.2e} | {r['data_loss']:.2e} | {r['noise_floor']:.2e} | {_steps(r.get('steps'))} "
+                f"| {r['cpu_seconds']:.0f} |"
+            )
+    return "\n".join(lines) + "\n"
+
 
 _OPTIMIZER_LABELS = {"lm": "Adam + LM", "lbfgs": "Adam + L-BFGS", "ssbfgs": "Adam + SSBFGS", "old": "old recipe"}
 
@@ -202,6 +277,9 @@ GENERATORS: dict[str, tuple[str, Callable[[dict], str]]] = {
     "baseline_speed": ("baseline_speed.json", baseline_speed_table),
     "baseline_speed_gpu": ("baseline_speed_gpu.json", baseline_speed_table),
     "accuracy": ("accuracy.json", accuracy_table),
+    "inverse": ("accuracy.json", inverse_table),
+    "readme_accuracy": ("accuracy.json", readme_accuracy_table),
+    "noise_sweep": ("noise_sweep.json", noise_sweep_table),
     "optimizers": ("optimizers.json", optimizers_table),
 }
 
@@ -257,22 +335,31 @@ def render(text: str, results: Path) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a marked block differs from its JSON")
-    parser.add_argument("--markdown", default=str(DEFAULT_MARKDOWN), help="the markdown file with the blocks")
+    parser.add_argument(
+        "--markdown", action="append", default=None,
+        help="a markdown file with blocks (repeatable; default: BENCHMARKS.md and README.md)",
+    )
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="folder of the JSON results")
     args = parser.parse_args(argv)
-    path = Path(args.markdown)
+    status = 0
+    for markdown in args.markdown or [str(m) for m in DEFAULT_MARKDOWN]:
+        status = max(status, _one(Path(markdown), Path(args.results), args.check))
+    return status
+
+
+def _one(path: Path, results: Path, check: bool) -> int:
     text = path.read_text()
     try:
-        new = render(text, Path(args.results))
+        new = render(text, results)
     except (ValueError, FileNotFoundError, KeyError) as err:
         print(f"{path}: {err}", file=sys.stderr)
         return 1
     names = ", ".join(find_blocks(text)) or "none"
-    if args.check:
+    if check:
         if new != text:
             diff = difflib.unified_diff(text.splitlines(True), new.splitlines(True), str(path), f"{path} (from the JSON)")
             sys.stderr.writelines(diff)
-            print(f"{path}: tables differ from {args.results}; run python benchmarks/tables.py", file=sys.stderr)
+            print(f"{path}: tables differ from {results}; run python benchmarks/tables.py", file=sys.stderr)
             return 1
         print(f"{path}: tables up to date ({names})")
         return 0

@@ -75,6 +75,20 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _param(text: str) -> tuple[str, float]:
+    """``NAME=VALUE`` of ``--param``: a problem parameter and its number."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"must be NAME=VALUE such as noise=0.05, got {text!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the value of {name.strip()!r} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"the value of {name.strip()!r} must be finite, got {value!r}")
+    return name.strip(), number
+
+
 def _names(text: str) -> list[str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
@@ -251,7 +265,8 @@ def _command_line_settings(args) -> dict:
         train["weighting"] = args.weighting
     if getattr(args, "devices", None) is not None:
         train["devices"] = args.devices
-    return {"model": model, "train": train}
+    params = dict(getattr(args, "param", None) or [])  # checked against the problem in resolve_run
+    return {"params": params, "model": model, "train": train}
 
 
 def _apply_shape(model: dict, width: int | None, depth: int | None) -> dict:
@@ -808,6 +823,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="problem name (see 'pinn list'); optional with --config")
     p.add_argument("--config", metavar="FILE", help="TOML or JSON file with the keys of a run's config.json")
     p.add_argument("--activation", metavar="A", help="activation (see 'pinn activations'), e.g. tanh, swish, relu")
+    p.add_argument(
+        "--param", type=_param, action="append", metavar="NAME=VALUE",
+        help="a parameter of the problem, e.g. noise=0.05 (repeatable; 'pinn list' names them)",
+    )
     p.add_argument("--width", type=_positive_int, metavar="W", help="neurons per hidden layer")
     p.add_argument("--depth", type=_positive_int, metavar="D", help="number of hidden layers")
     p.add_argument("--points", type=_positive_int, metavar="N", help="collocation points for the PDE residual")

@@ -21,6 +21,10 @@ BUNDLED = (
     "burgers",
     "wave1d",
     "helmholtz2d",
+    "heat1d_inverse",
+    "elasticity_plate_inverse",
+    "burgers_inverse",
+    "poisson_inverse_field",
 )
 
 for _name in BUNDLED:

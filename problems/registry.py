@@ -88,9 +88,19 @@ class ProblemSpec:
     derived: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
     learns: Mapping[str, float] = dataclasses.field(default_factory=dict)
     quantities: Mapping[str, Quantity] = dataclasses.field(default_factory=dict)
+    # Built problems by parameters: a Problem is immutable, and building one runs its
+    # checks (the exact solution, residual and every condition, compiled), seconds each.
+    _built: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def problem(self, **params) -> Problem:
-        return self.build(**params)
+        """The problem with ``params`` (keyword arguments of :attr:`build`); the same
+        object for the same numbers (parameters holding arrays or data are built anew)."""
+        if not all(v is None or isinstance(v, (bool, int, float, str)) for v in params.values()):
+            return self.build(**params)
+        key = tuple(sorted(params.items()))
+        if key not in self._built:
+            self._built[key] = self.build(**params)
+        return self._built[key]
 
     def split_settings(self, settings: Mapping) -> tuple[dict, dict]:
         """Split overrides into (model settings, training settings), defaults filled in."""
@@ -105,7 +115,7 @@ class ProblemSpec:
 
     def make_model(self, problem: Problem | None = None, **settings) -> MLP:
         model = self.split_settings(settings)[0]
-        problem = problem or self.build()
+        problem = problem or self.problem()
         return MLP.for_problem(problem, model["hidden"], model["activation"], key=model["key"], dtype=model["dtype"])
 
     def solve(
@@ -116,7 +126,7 @@ class ProblemSpec:
         ``checkpoint_dir`` and ``resume`` are those of :func:`pinn.solve`: checkpoints
         written there survive a crash, and ``resume=True`` continues from the newest.
         """
-        problem = self.build(**(params or {}))
+        problem = self.problem(**(params or {}))
         model = self.make_model(problem, **settings)
         config = self.config(**settings)
         result = _solve(problem, model, config, callback=callback, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)

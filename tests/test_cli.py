@@ -188,6 +188,10 @@ def test_toml_config_and_flags_combine_in_order(tmp_path):
     assert model.hidden == (12, 12, 12) and model.activation.name == "swish" and model.dtype == "float32"
     assert config.steps == 7 and config.lr == 0.002 and config.weights == {"initial": 10.0}
     assert config.lbfgs_steps == spec.train["lbfgs_steps"] and key == 0  # the rest from the problem's defaults
+    # --param overrides the file's problem parameters
+    args = cli.build_parser().parse_args(["solve", "--config", "x.toml", "--param", "a=0.5"])
+    _, problem, *_ = cli.resolve_run(None, settings, cli._command_line_settings(args), args.width, args.depth)
+    assert problem.params["a"] == 0.5
 
 
 def test_chunk_size_flag_sets_the_chunked_pde_term():
@@ -230,6 +234,9 @@ def test_bad_config_files_are_refused_before_training(tmp_path, capsys, content,
     "argv, message",
     [
         (["solve", "poisson2d", "--lr", "nan"], r"--lr: must be a positive finite number, got 'nan'"),
+        (["solve", "heat1d_inverse", "--param", "noise"], r"--param: must be NAME=VALUE such as noise=0.05, got 'noise'"),
+        (["solve", "heat1d_inverse", "--param", "noise=lots"], r"--param: the value of 'noise' must be a number, got 'lots'"),
+        (["solve", "heat1d_inverse", "--param", "sigma=0.1"], r"unknown parameter 'sigma' of problem 'heat1d_inverse'; valid parameters: kappa, noise, data"),
         (["solve", "poisson2d", "--derivatives", "finite"], r"unknown derivatives engine 'finite'; valid engines: hessian"),
         (["solve", "poisson2d", "--chunk-size", "-1"], r"--chunk-size: must be a non-negative integer, got '-1'"),
         (["solve", "poisson2d", "--float32", "--float64"], r"argument --float64: not allowed with argument --float32"),

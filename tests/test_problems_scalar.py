@@ -189,7 +189,14 @@ def untrained_error(spec, problem, settings):
         return float(pinn.relative_l2(prediction, jnp.asarray(values))[0])
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Two in the timed suite; the others (seconds to minutes each) with the slow tests. Every
+# problem's pipeline also runs in the timed suite through its example (tests/test_examples.py).
+TIMED_SOLVES = ("poisson2d", "heat1d")
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=() if n in TIMED_SOLVES else pytest.mark.slow) for n in NAMES]
+)
 def test_short_solve_lowers_the_error(name):
     spec = problems.get(name)
     settings = {**SHORT, **CASES[name].short}

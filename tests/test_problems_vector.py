@@ -41,7 +41,7 @@ def term_residual(problem, term, field, batch):
 
 
 def pde_residual(problem, field, points):
-    return np.asarray(jax.vmap(lambda x: problem.residual_at(field, x))(points))
+    return np.asarray(jax.jit(jax.vmap(lambda x: problem.residual_at(field, x)))(points))
 
 
 def test_term_lists():
@@ -109,8 +109,8 @@ def test_div_stress_equals_divergence_of_stress_tensor():
 
 
 def test_lame_of_bundled_problems_and_unknown_name():
-    assert elasticity.lame_of(elasticity_plate.build()) == (1.0, 0.5)
-    assert elasticity.lame_of(elasticity_beam.build()) == elasticity.plane_stress_lame(1000.0, 0.3)
+    assert elasticity.lame_of(problems.get("elasticity_plate").problem()) == (1.0, 0.5)
+    assert elasticity.lame_of(problems.get("elasticity_beam").problem()) == elasticity.plane_stress_lame(1000.0, 0.3)
     assert elasticity.lame_of(elasticity_cylinder.build(E=2.0)) == elasticity.plane_strain_lame(2.0, 0.3)
     with pytest.raises(ValueError, match="'poisson2d' is not a bundled elasticity problem; valid problems: elasticity_plate"):
         elasticity.lame_of(problems.get("poisson2d").problem())
@@ -209,7 +209,7 @@ def test_plate_body_force_matches_haghighat_closed_form():
 def test_beam_bending_stress_is_timoshenkos():
     """σ_xx = −P (L − x) y / I and σ_yy = 0 inside the beam (Timoshenko & Goodier §21)."""
     L, D, P = 4.0, 1.0, 1.0
-    problem = elasticity_beam.build()
+    problem = problems.get("elasticity_beam").problem()
     points = problem.domain.sample_interior(50, "halton", seed=2)
     with jax.enable_x64(True):
         s = np.asarray(elasticity.stress_of(problem, problem.exact, points))
@@ -223,7 +223,7 @@ def test_beam_bending_stress_is_timoshenkos():
 def test_cylinder_radial_stress_is_lames():
     """σ_rr = p a²/(b² − a²) (1 − b²/r²) and σ_rθ = 0 (Lamé), in polar components."""
     a, b, p = 1.0, 2.0, 0.1
-    problem = elasticity_cylinder.build()
+    problem = problems.get("elasticity_cylinder").problem()
     points = problem.domain.sample_interior(50, "halton", seed=2)
     with jax.enable_x64(True):
         sxx, syy, sxy = np.asarray(elasticity.stress_of(problem, problem.exact, points)).T
@@ -257,13 +257,13 @@ def _relative_burgers_residual(problem, field, points):
         du = pinn.grad(field)(x)
         return jnp.abs(du[1]) + jnp.abs(field(x) * du[0]) + nu * jnp.abs(pinn.hessian(field)(x)[0, 0])
 
-    return np.abs(pde_residual(problem, field, points)) / np.asarray(jax.vmap(scale)(points))
+    return np.abs(pde_residual(problem, field, points)) / np.asarray(jax.jit(jax.vmap(scale))(points))
 
 
 def test_cole_hopf_satisfies_burgers():
     """Differentiated with JAX, the quadrature formula solves the PDE to rounding error
     (measured: 5e-13 relative, at terms up to 110 in the shock), including the shock."""
-    problem = burgers.build()
+    problem = problems.get("burgers").problem()
     with jax.enable_x64(True):
         r = _relative_burgers_residual(problem, _cole_hopf_field(), _burgers_points())
         assert r.max() < 1e-10
@@ -274,7 +274,7 @@ def test_cole_hopf_satisfies_burgers():
 
 @pytest.mark.parametrize("term", TERMS["burgers"])
 def test_cole_hopf_satisfies_each_burgers_condition(term):
-    problem = burgers.build()
+    problem = problems.get("burgers").problem()
     with jax.enable_x64(True):
         batch = device_batch(problem, n_boundary=64)
         r = term_residual(problem, term, _cole_hopf_field(), batch)
@@ -311,7 +311,7 @@ def test_cole_hopf_matches_classic_reference_file():
     grid_x, grid_t = burgers_reference.classic_grid()
     np.testing.assert_allclose(x, grid_x, atol=1e-12)
     np.testing.assert_allclose(t, grid_t, atol=1e-12)
-    problem = burgers.build()
+    problem = problems.get("burgers").problem()
     points, values = problem.evaluation_data()
     assert points.shape == (256 * 100, 2)
     ours = values.reshape(256, 100)
@@ -358,7 +358,7 @@ def test_short_burgers_solve_lowers_the_error():
     # The initial and wall values are imposed exactly (output transform), so the untrained
     # network already holds u(x, 0) (error 0.49); what is left is the shock, which a few
     # hundred steps (mostly L-BFGS) on a tiny network start to form.
-    problem = burgers.build()
+    problem = problems.get("burgers").problem()
     before, after = _initial_and_trained_error(
         "burgers", problem, (16, 16), steps=100, lbfgs_steps=300, lr=1e-2, n_interior=256, n_boundary=48, resample_every=0
     )

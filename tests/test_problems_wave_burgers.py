@@ -47,7 +47,7 @@ def test_wave_operator_equals_the_hessian_form(engine, c):
 
 @pytest.mark.parametrize("engine", ["forward", "hessian"])  # pinn.partial whatever the engine
 def test_burgers_residual_equals_the_gradient_and_hessian_form(engine):
-    problem = burgers.build()
+    problem = problems.get("burgers").problem()
     u = random_field(problem)
     x = points(problem)
     nu = problem.params["nu"]
@@ -79,7 +79,7 @@ def test_output_transform_imposes_every_condition_exactly(name):
 
 
 def test_wave_transform_starts_from_the_initial_value_with_zero_velocity():
-    problem = wave1d.build()
+    problem = problems.get("wave1d").problem()
     u = random_field(problem)
     x = jnp.stack([jnp.linspace(0, 1, 17), jnp.zeros(17)], axis=1)
     g = jnp.sin(jnp.pi * x[:, 0]) + 0.5 * jnp.sin(4 * jnp.pi * x[:, 0])
@@ -92,7 +92,7 @@ def test_wave_transform_starts_from_the_initial_value_with_zero_velocity():
 
 
 def test_burgers_transform_holds_the_initial_value_and_the_walls():
-    problem = burgers.build()
+    problem = problems.get("burgers").problem()
     u = random_field(problem)
     x0 = jnp.stack([jnp.linspace(-1, 1, 17), jnp.zeros(17)], axis=1)
     np.testing.assert_allclose(np.asarray(jax.vmap(u)(x0)), -np.sin(np.pi * np.asarray(x0[:, 0])), rtol=0, atol=1e-15)

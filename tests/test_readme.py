@@ -31,7 +31,7 @@ def test_readme_lists_every_problem_and_links_what_exists():
     import problems
 
     text = README.read_text()
-    table = re.search(r"<!-- accuracy-table -->(.*?)<!-- /accuracy-table -->", text, re.S).group(1)
+    table = re.search(r"<!-- table:readme_accuracy -->(.*?)<!-- /table:readme_accuracy -->", text, re.S).group(1)
     listed = re.findall(r"^\| `(\w+)` \|", table, re.M)
     assert listed == list(problems.names())
     links = re.findall(r"\]\(((?:examples|notebooks)/[\w./]+|BENCHMARKS\.md)\)", text)

@@ -128,7 +128,14 @@ ACCURACY = {
         {
             "name": "heat1d", "rel_l2": 6.16e-05, "rel_l2_per_field": {"u": 6.16e-05}, "target": 1e-4, "met": True,
             "train_seconds": 45.2, "steps": {"adam": 2000, "lbfgs": 4000}, "hidden": [32, 32, 32],
-            "activation": "tanh", "dtype": "float64", "seed": 0,
+            "activation": "tanh", "dtype": "float64", "seed": 0, "cpu_seconds": 80.4, "load_average_before": [1.2, 1, 1],
+            "summary": "u_t = 0.4 u_xx on [0,1] x [0,1]",
+        },
+        {
+            "name": "heat1d_inverse", "rel_l2": 6.4e-4, "solution_rel_l2": 6.4e-4, "target": 1e-3, "met": True,
+            "summary": "u_t = κ u_xx, κ unknown", "learned": {"kappa": 0.40012}, "learned_start": {"kappa": 1.0},
+            "learned_true": {"kappa": 0.4}, "learned_error": {"kappa": 3.09e-4}, "learned_target": {"kappa": 5e-3},
+            "learned_met": {"kappa": True}, "train_seconds": 60.0, "cpu_seconds": 58.1,
         },
         {
             "name": "elasticity_plate", "rel_l2": 4.09e-04, "rel_l2_per_field": {"u_x": 3.65e-04, "u_y": 5.63e-04},
@@ -143,7 +150,7 @@ ACCURACY = {
 def test_accuracy_table_from_accuracy_py_records():
     table = tables.accuracy_table(ACCURACY)
     assert "with `python benchmarks/accuracy.py` on Linux-x86_64 (2 CPUs)" in table
-    assert "| `heat1d` | 6.16e-05 | 1.0e-04 | yes |  | 45 | 2000 + 4000 | 32x32x32 | tanh | float64 | 0 |" in table
+    assert "| `heat1d` | 6.16e-05 | 1.0e-04 | yes |  | 45 | 80 | 1.2 | adam 2000 + lbfgs 4000 | 32x32x32 | tanh | float64 | 0 |" in table
     assert "| `elasticity_plate` | 4.09e-04 | 1.0e-03 | yes | u_x 3.65e-04, u_y 5.63e-04 | 65 |" in table
     assert "| `burgers` | 6.50e-03 | 6.7e-04 | **no** |" in table
 
@@ -170,3 +177,20 @@ def test_accuracy_block_round_trip(tmp_path):
 def test_accuracy_record_without_its_error_is_rejected():
     with pytest.raises(ValueError, match=r"accuracy record 'heat1d' has no 'rel_l2'"):
         tables.accuracy_table({"records": [{"name": "heat1d", "target": 1e-4}]})
+
+
+def test_inverse_table_lists_each_learned_value_against_the_truth():
+    table = tables.inverse_table(ACCURACY)
+    assert table.count("\n") == 3  # header, rule, one learned value
+    assert "| `heat1d_inverse` | kappa | 1.0 | 0.4 | 0.40012 | 3.09e-04 | 5e-03 | yes | 6.40e-04 | 60 | 58 |" in table
+
+
+def test_readme_table_shows_the_equation_and_what_was_reached():
+    records = {**ACCURACY, "records": ACCURACY["records"][:2]}
+    table = tables.readme_accuracy_table(records)
+    assert "| `heat1d` | u_t = 0.4 u_xx on [0,1] x [0,1] | 1e-04 | 6.2e-05 |" in table
+    assert "| `heat1d_inverse` | u_t = κ u_xx, κ unknown | 1e-03 | 6.4e-04; kappa 0.4001 (error 3.1e-04) |" in table
+    failed = {"records": [{**ACCURACY["records"][0], "rel_l2": 2e-4, "met": False}]}
+    assert "| 2.0e-04 (**target not met**) |" in tables.readme_accuracy_table(failed)
+    with pytest.raises(ValueError, match=r"accuracy record 'elasticity_plate' has no 'summary'"):
+        tables.readme_accuracy_table(ACCURACY)
