@@ -20,9 +20,13 @@ own evaluations; DeepXDE's exclude the evaluations this script makes (they favou
 DeepXDE's L-BFGS is driven ``--eval-every`` iterations per ``optimizer.step`` call
 (DeepXDE's ``iter_per_step``, 1000 by default) so its curve has the same resolution; the
 history carries over between calls. Each run stops at the end of its recipe or once its
-time passes ``--max-seconds``. PyTorch runs on ``--torch-threads`` threads (1 by default:
-far faster than its default on a loaded 2-core machine, see ``deepxde_side.run``); JAX
-on its defaults. PyTorch's first-optimizer imports happen before DeepXDE's clock starts.
+time passes ``--max-seconds``. Each run is held to ``--cpus`` CPUs (1 by default,
+``os.sched_setaffinity`` before JAX or PyTorch loads) and PyTorch to ``--torch-threads``
+threads (1): on a loaded 2-core machine both engines run far faster that way than on their
+default thread pools (measured under load average 5-11: pinn's Adam steps on
+``poisson2d`` 24 ms on one core against 40 ms unpinned; DeepXDE's 80 ms with one thread
+against about 1 s with PyTorch's default two). PyTorch's first-optimizer imports happen
+before DeepXDE's clock starts.
 
 Install the peers into their own venv (never in CI or ``make test``)::
 
@@ -79,7 +83,7 @@ def _side(engine: str, problem: str, args, python: str) -> dict:
         command = [
             python, str(Path(__file__).resolve()), "--side", engine, "--problems", problem,
             "--max-seconds", str(args.max_seconds), "--eval-every", str(args.eval_every), "--side-out", str(out),
-            "--torch-threads", str(args.torch_threads),
+            "--torch-threads", str(args.torch_threads), "--cpus", str(args.cpus),
         ]
         print(f"[peers] {engine} {problem}: {' '.join(command)}", flush=True)
         subprocess.run(command, check=True, cwd=ROOT)
@@ -116,6 +120,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-seconds", type=float, default=300.0, help="training-time cap of every run")
     parser.add_argument("--eval-every", type=int, default=50, help="error every this many steps (both engines)")
     parser.add_argument("--torch-threads", type=int, default=1, help="PyTorch's threads (0: its default; see deepxde_side)")
+    parser.add_argument("--cpus", type=int, default=1, help="CPUs each run may use (sched_setaffinity; 0: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "peers.json")
     parser.add_argument("--pinn-python", default=sys.executable, help="the Python that runs the pinn side")
     parser.add_argument("--side", choices=ENGINES, help=argparse.SUPPRESS)
@@ -127,6 +132,8 @@ def main(argv=None) -> int:
         parser.error(f"unknown problem {unknown[0]!r}; valid: {', '.join(PROBLEMS)}")
 
     if args.side is not None:  # one run, in this (fresh) process
+        if args.cpus:  # before JAX or PyTorch load: both size their thread pools from it
+            os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cpus])
         if args.side == "deepxde":
             require_peers()
             from benchmarks.peers import deepxde_side as side
@@ -153,6 +160,7 @@ def main(argv=None) -> int:
             cpus=os.cpu_count(),
             load="–".join(f"{v:.0f}" for v in _loads(report)),
             torch_threads=runs["deepxde"].get("torch_threads"),
+            cpus_per_run=args.cpus,
             eval_every=args.eval_every,
             max_seconds=args.max_seconds,
             versions=_versions(),

@@ -140,7 +140,8 @@ def peers_table(report: dict) -> str:
     lines = [
         f"Measured {report.get('date', '?')} on {report.get('machine', '?')} ({report.get('cpus', '?')} CPUs, "
         f"load average {report.get('load', '?')}); pinn (JAX {v.get('jax', '?')}) and DeepXDE {v.get('deepxde', '?')} "
-        f"(PyTorch {v.get('torch', '?')} backend, {report.get('torch_threads', '?')} threads), interleaved in one run. "
+        f"(PyTorch {v.get('torch', '?')} backend, {report.get('torch_threads', '?')} thread(s)), interleaved in one run, "
+        f"each run held to {report.get('cpus_per_run') or 'all'} CPU(s). "
         "Both train the problem's default recipe from the same initial weights and the same points in float64: "
         "Adam then L-BFGS (pinn: optax.lbfgs, zoom line search; DeepXDE: torch.optim.LBFGS with its own defaults, "
         "strong Wolfe). Error: relative L2 on the problem's evaluation grid, every "
