@@ -15,8 +15,9 @@ It prints one JSON record per problem as it finishes (name, rel_l2, rel_l2_per_f
 target, met, train_seconds, steps per phase, n_params, activation, dtype, seed, ...)
 and writes ``accuracy.json`` to ``--out`` (default ``benchmarks/results/``). ``accuracy.json`` keeps the records of
 problems not measured in this run (``--fresh`` starts it anew), so one problem can be
-re-measured alone; each record has its own date and load. ``benchmarks/tables.py``
-turns it into the BENCHMARKS.md and README.md tables.
+re-measured alone; each record has its own date and load. Runs made side by side (one
+process per group of problems) are joined with ``--merge A/accuracy.json B/accuracy.json``.
+``benchmarks/tables.py`` turns the file into the BENCHMARKS.md and README.md tables.
 
 Inverse problems (a spec with ``learns``): the record adds every learned value, its
 relative error against the truth and its target (``learned``, ``learned_error``,
@@ -144,36 +145,19 @@ def measure(name: str) -> dict:
     }
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--problems", default="", help="comma-separated names (default: every registered problem)")
-    parser.add_argument("--out", default=os.path.join("benchmarks", "results"), help="output folder")
-    parser.add_argument("--inverse", action="store_true", help="only the inverse problems (specs with `learns`)")
-    parser.add_argument(
-        "--fresh", action="store_true",
-        help="start accuracy.json anew (default: replace the records of the problems measured, keep the others)",
-    )
-    args = parser.parse_args(argv)
-    names = [n.strip() for n in args.problems.split(",") if n.strip()] or list(problems.names())
-    if args.inverse:
-        names = [n for n in names if getattr(problems.get(n), "learns", None)]
-    for name in names:
-        problems.get(name)  # an unknown name fails here, listing the valid ones, before any run
-    records = []
-    for name in names:
-        record = measure(name)
-        records.append(record)
-        print(json.dumps(record), flush=True)
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "accuracy.json")
+def write(out: str, records: list[dict], fresh: bool = False) -> int:
+    """Write ``records`` into ``out``/accuracy.json, keeping (unless ``fresh``) the
+    records there of other problems; 0 when every record written meets its targets."""
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "accuracy.json")
     measured = {r["name"] for r in records}
-    if not args.fresh and os.path.isfile(path):
+    if not fresh and os.path.isfile(path):
         with open(path) as f:
             kept = [r for r in json.load(f).get("records", []) if r["name"] not in measured]
-        order = {n: k for k, n in enumerate(problems.names())}
-        records_all = sorted(kept + records, key=lambda r: order.get(r["name"], len(order)))
     else:
-        records_all = records
+        kept = []
+    order = {n: k for k, n in enumerate(problems.names())}
+    records_all = sorted(kept + records, key=lambda r: order.get(r["name"], len(order)))
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": "python benchmarks/accuracy.py [--problems NAMES]",
@@ -184,6 +168,43 @@ def main(argv=None) -> int:
         json.dump({**meta, "records": records_all}, f, indent=2)
     print(f"wrote {path}; tables: python benchmarks/tables.py", file=sys.stderr)
     return 0 if all(r["met"] for r in records) else 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--problems", default="", help="comma-separated names (default: every registered problem)")
+    parser.add_argument("--out", default=os.path.join("benchmarks", "results"), help="output folder")
+    parser.add_argument("--inverse", action="store_true", help="only the inverse problems (specs with `learns`)")
+    parser.add_argument(
+        "--fresh", action="store_true",
+        help="start accuracy.json anew (default: replace the records of the problems measured, keep the others)",
+    )
+    parser.add_argument(
+        "--merge", nargs="+", metavar="JSON", default=None,
+        help="measure nothing: add the records of these accuracy.json files (runs made elsewhere, "
+        "e.g. in parallel) to --out's, a newer record replacing an older one of the same problem",
+    )
+    args = parser.parse_args(argv)
+    if args.merge:
+        records = []
+        for path in args.merge:
+            with open(path) as f:
+                records += json.load(f)["records"]
+        by_name = {}
+        for r in sorted(records, key=lambda r: r.get("date", "")):
+            by_name[r["name"]] = r
+        return write(args.out, list(by_name.values()), fresh=args.fresh)
+    names = [n.strip() for n in args.problems.split(",") if n.strip()] or list(problems.names())
+    if args.inverse:
+        names = [n for n in names if getattr(problems.get(n), "learns", None)]
+    for name in names:
+        problems.get(name)  # an unknown name fails here, listing the valid ones, before any run
+    records = []
+    for name in names:
+        record = measure(name)
+        records.append(record)
+        print(json.dumps(record), flush=True)
+    return write(args.out, records, fresh=args.fresh)
 
 
 if __name__ == "__main__":

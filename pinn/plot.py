@@ -146,7 +146,7 @@ def _exact_values(problem, points: np.ndarray) -> np.ndarray | None:
         return np.zeros((0, problem.n_fields))
     if problem.exact is not None:
         with jax.enable_x64(True):
-            values = np.asarray(jax.vmap(problem.exact)(jnp.asarray(points, dtype=jnp.float64)))
+            values = np.asarray(jax.jit(jax.vmap(problem.exact))(jnp.asarray(points, dtype=jnp.float64)))
         return values.reshape(len(points), -1)
     if problem.reference is not None:
         return _interpolate_reference(problem.reference, points)
@@ -369,7 +369,7 @@ def stress_figure(result, derived: Mapping | None, name: str | None = None, reso
         fn = derived[name]
         params = dict(problem.params)
         with jax.enable_x64(True):
-            values = jax.vmap(lambda x: fn(problem.exact, x, **params))(jnp.asarray(inside, dtype=jnp.float64))
+            values = jax.jit(jax.vmap(lambda x: fn(problem.exact, x, **params)))(jnp.asarray(inside, dtype=jnp.float64))
         exact = _on_slice(sl, np.asarray(values).reshape(len(inside)))
     ncols = 3 if exact is not None else 1
     fig = Figure(figsize=(4.6 * ncols, 4.0), dpi=DPI, layout="constrained")

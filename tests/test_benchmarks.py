@@ -64,3 +64,27 @@ def test_framework_steps_compile_once():
             state = fn(*args)[0]
             fn(state, batch)
             assert fn._cache_size() == 1, phase
+
+
+def test_accuracy_records_merge_by_problem_in_registry_order(tmp_path):
+    import json
+
+    accuracy = load("accuracy")
+
+    def record(name, date, rel):
+        return {"name": name, "date": date, "rel_l2": rel, "target": 1e-3, "met": rel <= 1e-3}
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"records": [record("heat1d", "2026-12-01T01:00", 2e-3), record("burgers", "2026-12-01T01:00", 5e-4)]}))
+    b.write_text(json.dumps({"records": [record("heat1d", "2026-12-01T02:00", 6e-5), record("poisson2d", "2026-12-01T02:00", 4e-5)]}))
+    out = tmp_path / "results"
+    assert accuracy.main(["--merge", str(a), str(b), "--out", str(out)]) == 0
+    merged = json.loads((out / "accuracy.json").read_text())["records"]
+    assert [r["name"] for r in merged] == ["poisson2d", "heat1d", "burgers"]  # problems.names() order
+    assert merged[1]["rel_l2"] == 6e-5  # the newer heat1d record replaced the older
+    # A later merge keeps what is there, replacing only what it brings.
+    c = tmp_path / "c.json"
+    c.write_text(json.dumps({"records": [record("burgers", "2026-12-01T03:00", 2e-3)]}))
+    assert accuracy.main(["--merge", str(c), "--out", str(out)]) == 1  # the new record misses its target
+    merged = json.loads((out / "accuracy.json").read_text())["records"]
+    assert [(r["name"], r["rel_l2"]) for r in merged] == [("poisson2d", 4e-5), ("heat1d", 6e-5), ("burgers", 2e-3)]
