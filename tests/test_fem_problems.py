@@ -10,10 +10,14 @@ import problems
 from problems import poisson_lshape_reference as lref
 
 
+GEOMETRY = ("poisson_lshape", "elasticity_hole", "heat_bracket")
+
+
 @pytest.fixture(scope="module", autouse=True)
-def unregistered():
-    """The geometry problems are not in problems.BUNDLED (yet): importing them here
-    registers them, and the registry other tests read must not keep them."""
+def registry_unchanged():
+    """Importing a problem module registers it: a geometry problem not (yet) in
+    problems.BUNDLED must not stay registered for the other tests. Once the three are
+    bundled (registered when ``problems`` is imported) this does nothing and can go."""
     before = set(problems.names())
     yield
     for name in set(problems.names()) - before:
@@ -122,3 +126,134 @@ def test_bracket_refinement_study():
     values = [bref.at_points(*bref.solve(r), points) for r in (0, 1, 2)]
     d0, d1 = rel(values[0], values[2]), rel(values[1], values[2])
     assert d1 < d0 / 2.5 and d1 < 5e-5, (d0, d1)
+
+
+# -- reported quantities: elasticity_hole's stress concentration -----------------------------------
+def test_stress_concentration_of_the_kirsch_solution_is_3():
+    from problems import elasticity_hole
+
+    problem = elasticity_hole.build()
+    with jax.enable_x64(True):
+        scf = elasticity_hole.stress_concentration_of(problem.exact, problem.params)
+    assert abs(scf - 3.0) < 1e-10
+    # Other parameters: the factor is 3 whatever the hole's radius, the load and the material.
+    params = {"E": 210.0, "nu": 0.25, "sigma": 2.5, "a": 0.3, "L": 1.0}
+    other = elasticity_hole.build(**params)
+    with jax.enable_x64(True):
+        assert abs(elasticity_hole.stress_concentration_of(other.exact, other.params) - 3.0) < 1e-10
+
+
+def test_the_stress_concentration_is_a_quantity_with_a_target():
+    from problems import elasticity_hole
+    from problems.registry import Quantity
+
+    q = problems.get("elasticity_hole").quantities["stress_concentration"]
+    assert q.fn is elasticity_hole.stress_concentration and q.exact == 3.0 and q.rtol == 0.01
+    close = Quantity(lambda result: 2.985, exact=3.0, rtol=0.01).report(None)
+    assert close["value"] == 2.985 and abs(close["rel_error"] - 0.005) < 1e-12 and close["met"] is True
+    assert Quantity(lambda result: 3.05, exact=3.0, rtol=0.01).report(None)["met"] is False
+    unknown = Quantity(lambda result: 1.5).report(None)
+    assert unknown["exact"] is None and unknown["rel_error"] is None and unknown["met"] is None
+
+
+def test_geometry_example_reports_the_stress_concentration(tmp_path, capsys):
+    """examples/geometry.py on the plate (tests/test_examples.py runs its default problem):
+    spec.solve adds the quantities to the metrics, which the run saves and the example prints."""
+    import importlib.util
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "geometry.py"
+    spec = importlib.util.spec_from_file_location("example_geometry", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert set(module.PROBLEMS) == set(GEOMETRY)
+    result = module.main(["--problem", "elasticity_hole", "--tiny", "--out", str(tmp_path / "run")])
+    out = capsys.readouterr().out
+    scf = result.metrics["quantities"]["stress_concentration"]
+    from problems import elasticity_hole
+
+    assert scf["value"] == pytest.approx(elasticity_hole.stress_concentration(result), rel=1e-12)
+    assert f"stress_concentration {scf['value']:.4f}, exact 3" in out
+    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert saved["quantities"]["stress_concentration"]["value"] == scf["value"]
+    assert {p.name for p in (tmp_path / "run" / "figures").iterdir()} >= {"solution.png", "stress.png"}
+
+
+# -- figures: the domain's shape, no point outside it ----------------------------------------------
+def untrained(problem):
+    """A result of an untrained network: the figures show it as it is."""
+    from pinn.config import TrainConfig
+    from pinn.result import Result
+
+    model = pinn.MLP.for_problem(problem, (8,), "tanh", key=1, dtype="float64")
+    _, params = pinn.pure_apply(model)
+    metrics = {"rel_l2": 0.5, "rel_l2_per_field": {f: 0.5 for f in problem.fields}}
+    return Result(problem, model, params, {}, metrics, TrainConfig())
+
+
+def triangle_areas(points, triangles):
+    a, b, c = (points[triangles[:, k]] for k in range(3))
+    return 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+
+
+def test_lshape_figure_draws_the_L_at_the_reference_points():
+    """The L's reference is finite-element vertices: the maps are drawn on their
+    triangles, the notch (x > 0, y > 0) left out, and the error is the network's minus
+    the reference at those very points (no interpolation)."""
+    from pinn import plot
+    from problems import poisson_lshape
+
+    problem = poisson_lshape.build()
+    result = untrained(problem)
+    tri = plot.reference_triangles(problem)
+    points, triangles, mask = tri.points, tri.triangulation.triangles, tri.triangulation.mask
+    centroids = points[triangles].mean(axis=1)
+    in_notch = (centroids[:, 0] > 0) & (centroids[:, 1] > 0)
+    np.testing.assert_array_equal(mask, in_notch)  # exactly the triangles outside the L are left out
+    assert abs(triangle_areas(points, triangles[~mask]).sum() - 3.0) < 1e-12  # the L's area
+    fig = plot.solution_figure(result)
+    predicted = result.predict(points)[:, 0]
+    reference = problem.reference.values[:, 0]
+    for title, want in (("u predicted", predicted), ("u reference", reference), ("|error| of u", np.abs(predicted - reference))):
+        ax = [a for a in fig.axes if a.get_title().startswith(title)]
+        assert len(ax) == 1
+        mesh = ax[0].collections[0]
+        np.testing.assert_array_equal(mesh.get_array(), want)
+        drawn = np.array([path.vertices[:3] for path in mesh.get_paths()])  # the triangles drawn
+        assert len(drawn) == (~mask).sum()
+        assert abs(triangle_areas(drawn.reshape(-1, 2), np.arange(drawn.size // 2).reshape(-1, 3)).sum() - 3.0) < 1e-12
+
+
+def test_bracket_figure_keeps_the_holes():
+    """The bracket (a gmsh mesh with three holes and a notch): the triangles drawn are
+    inside the mesh domain and cover its area (the mesh's own triangles)."""
+    from pinn import plot
+    from problems import heat_bracket
+
+    problem = heat_bracket.build()
+    tri = plot.reference_triangles(problem)
+    points, triangles = tri.points, tri.triangulation.get_masked_triangles()
+    domain = problem.domain
+    assert np.all(domain.contains(points[triangles].mean(axis=1)))
+    area = triangle_areas(domain.points, domain.cells).sum()
+    assert abs(triangle_areas(points, triangles).sum() - area) < 1e-9 * area
+    # The hot hole (radius 0.2 about (0.5, 0.5)) is left out: no drawn triangle's centroid in it.
+    assert np.all(np.linalg.norm(points[triangles].mean(axis=1) - [0.5, 0.5], axis=1) > 0.19)
+
+
+def test_plate_figure_masks_the_hole():
+    """elasticity_hole has an exact solution: its maps are on a grid, blank at the grid
+    points in the hole (r < a) and only there."""
+    from pinn import plot
+    from problems import elasticity_hole
+
+    problem = elasticity_hole.build()
+    assert plot.reference_triangles(problem) is None
+    fig = plot.solution_figure(untrained(problem), resolution=41)
+    (plane,) = plot.slices(problem, 41)
+    in_hole = np.hypot(plane.points[:, 0], plane.points[:, 1]) < 0.2 - 1e-9
+    for title in ("u_x predicted", "u_x exact", "|error| of u_y"):
+        ax = [a for a in fig.axes if a.get_title().startswith(title)]
+        values = np.ma.filled(np.ma.masked_invalid(ax[0].collections[0].get_array()), np.nan).ravel()
+        np.testing.assert_array_equal(np.isnan(values), in_hole)
