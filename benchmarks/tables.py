@@ -13,6 +13,8 @@ NAME                    JSON (under ``--results``)           written by
 ``readme_accuracy``     ``accuracy.json``                    the same (README's summary table)
 ``noise_sweep``         ``noise_sweep.json``                 ``benchmarks/noise_sweep.py``
 ``optimizers``          ``optimizers.json``                  ``benchmarks/optimizers.py``
+``peers``               ``peers.json``                       ``benchmarks/peers/run.py``
+``folx``                ``folx.json``                        ``benchmarks/folx_laplacian.py``
 ======================  ==================================  =====================================
 
 Text outside the markers is never touched, and a table without markers is not
@@ -38,6 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MARKDOWN = (ROOT / "BENCHMARKS.md", ROOT / "README.md")
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results"
+
+sys.path.insert(0, str(ROOT))
+from benchmarks.peers.table import folx_table, peers_table  # noqa: E402  (standard library only)
 
 _MARKER = re.compile(r"^<!-- (/?)table:([A-Za-z0-9_\-]+) -->[ \t]*$", re.MULTILINE)
 
@@ -280,6 +285,8 @@ GENERATORS: dict[str, tuple[str, Callable[[dict], str]]] = {
     "inverse": ("accuracy.json", inverse_table),
     "readme_accuracy": ("accuracy.json", readme_accuracy_table),
     "noise_sweep": ("noise_sweep.json", noise_sweep_table),
+    "peers": ("peers.json", peers_table),
+    "folx": ("folx.json", folx_table),
     "optimizers": ("optimizers.json", optimizers_table),
 }
 
