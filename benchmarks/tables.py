@@ -177,8 +177,11 @@ def inverse_table(report: dict) -> str:
 
 
 def readme_accuracy_table(report: dict) -> str:
-    """The README's summary: equation, target and what was reached (learned values too)."""
-    lines = ["| problem | equation | target | reached |", "|---|---|---|---|"]
+    """The README's summary, in the registry's order: equation, target and what was
+    reached (learned values too); a registered problem without a record says so."""
+    import problems
+
+    rows = {}
     for r in _records(report):
         _require(r, "name", "rel_l2", "target", "summary")
         reached = f"{r.get('solution_rel_l2', r['rel_l2']):.1e}"
@@ -188,8 +191,14 @@ def readme_accuracy_table(report: dict) -> str:
             reached += f"; {what} (error {r['learned_error'][k]:.1e})"
         if not r.get("met", True):
             reached += " (**target not met**)"
-        lines.append(f"| `{r['name']}` | {r['summary']} | {r['target']:.0e} | {reached} |")
-    return "\n".join(lines) + "\n"
+        rows[r["name"]] = f"| `{r['name']}` | {r['summary']} | {r['target']:.0e} | {reached} |"
+    for name in problems.names():
+        if name not in rows:  # never a typed number
+            spec = problems.get(name)
+            rows[name] = f"| `{name}` | {spec.summary} | {spec.target:.0e} | not yet measured at these defaults |"
+    order = {n: k for k, n in enumerate(problems.names())}
+    names = sorted(rows, key=lambda n: order.get(n, len(order)))
+    return "\n".join(["| problem | equation | target | reached |", "|---|---|---|---|", *(rows[n] for n in names)]) + "\n"
 
 
 def noise_sweep_table(report: dict) -> str:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import problems
+
 ROOT = Path(__file__).resolve().parents[1]
 MARKDOWN = ROOT / "BENCHMARKS.md"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -192,5 +194,8 @@ def test_readme_table_shows_the_equation_and_what_was_reached():
     assert "| `heat1d_inverse` | u_t = κ u_xx, κ unknown | 1e-03 | 6.4e-04; kappa 0.4001 (error 3.1e-04) |" in table
     failed = {"records": [{**ACCURACY["records"][0], "rel_l2": 2e-4, "met": False}]}
     assert "| 2.0e-04 (**target not met**) |" in tables.readme_accuracy_table(failed)
+    # every registered problem has a row; those without a record say so
+    assert "| `burgers` | u_t + u u_x = (0.01/π) u_xx" in table and "| not yet measured at these defaults |" in table
+    assert table.count("not yet measured") == len(problems.names()) - 2
     with pytest.raises(ValueError, match=r"accuracy record 'elasticity_plate' has no 'summary'"):
         tables.readme_accuracy_table(ACCURACY)
