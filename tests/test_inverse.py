@@ -258,7 +258,7 @@ def test_the_conductivity_varies_threefold_and_the_pair_solves_the_equation():
 def tiny_heat():
     """150 Adam steps of heat1d_inverse on a tiny network, shared by the module."""
     return problems.get("heat1d_inverse").solve(
-        steps=150, lbfgs_steps=0, lr=1e-2, hidden=(8,), n_interior=64, n_boundary=32, eval_every=0, log_every=50
+        steps=150, lbfgs_steps=0, lr=3e-2, hidden=(8,), n_interior=64, n_boundary=32, eval_every=0, log_every=50
     )
 
 
@@ -266,7 +266,8 @@ def test_a_short_solve_moves_kappa_toward_the_truth(tiny_heat):
     result = tiny_heat
     kappa = result.history["learned_kappa"]
     assert len(kappa) == 3 and result.learned["kappa"] == kappa[-1]
-    # from 1.0: 150 Adam steps take it below 0.9 (measured 0.839), not past the truth
+    # from 1.0: 150 Adam steps take it below 0.9 (measured 0.854, 0.842, 0.791 at steps 50,
+    # 100, 150 with the data weighted 1), not past the truth
     assert 0.4 < result.learned["kappa"] < 0.9
     assert result.metrics["learned_error"]["kappa"] == pytest.approx(abs(result.learned["kappa"] - 0.4) / 0.4, rel=1e-12)
 

@@ -18,6 +18,7 @@ import pinn
 import problems
 from problems import heat1d, heat_disk
 
+INVERSE = ("heat1d_inverse", "elasticity_plate_inverse", "burgers_inverse", "poisson_inverse_field")
 ALL_TEN = (
     "poisson2d",
     "heat1d",
@@ -225,5 +226,5 @@ def test_registry_holds_every_scalar_problem_in_order():
         assert spec.config().steps + spec.config().lbfgs_steps > 0
 
 
-def test_registry_holds_all_ten_bundled_problems():
-    assert problems.names() == ALL_TEN
+def test_registry_holds_all_ten_bundled_problems_then_the_inverse_ones():
+    assert problems.names() == ALL_TEN + INVERSE
