@@ -228,3 +228,15 @@ def test_registry_holds_every_scalar_problem_in_order():
 
 def test_registry_holds_all_ten_bundled_problems_then_the_inverse_ones():
     assert problems.names() == ALL_TEN + INVERSE
+
+
+def test_the_registry_builds_a_problem_once_per_parameter_set():
+    spec = problems.get("heat1d")
+    assert spec.problem() is spec.problem() is problems.build("heat1d")
+    assert spec.problem(a=0.2) is spec.problem(a=0.2)
+    assert spec.problem(a=0.2) is not spec.problem()
+    assert spec.problem(a=0.2).params["a"] == 0.2 and spec.problem().params["a"] == 0.4
+    # measurements (arrays) are never a cache key: built anew each time
+    inverse = problems.get("heat1d_inverse")
+    data = pinn.Data(np.array([[0.5, 0.5]]), np.array([0.1]))
+    assert inverse.problem(data=data) is not inverse.problem(data=data)
