@@ -20,7 +20,7 @@ from pinn.sampling import check_sampler
 PRECISIONS: tuple[str, ...] = ("highest", "high", "default")
 WEIGHTINGS: tuple[str, ...] = ("fixed", "gradnorm")
 # Settings that change what is recorded but not the trajectory: a run may be resumed with other values.
-RESUMABLE_CHANGES: tuple[str, ...] = ("eval_every", "eval_resolution", "checkpoint_keep", "devices")
+RESUMABLE_CHANGES: tuple[str, ...] = ("eval_every", "eval_resolution", "checkpoint_keep", "devices", "steps_per_dispatch")
 
 
 def _check_int(name, value, minimum):
@@ -87,6 +87,19 @@ class TrainConfig:
             them; 1: one device, as before): the points of every term are sharded along
             the point axis over a ``jax.sharding.Mesh``, parameters and optimizer state
             replicated, one jitted step (XLA's SPMD partitioner inserts the reductions).
+            With several processes (:mod:`pinn.distributed`): local devices per
+            process; the mesh spans every process.
+        sample_per_process: with several processes, each samples only its own shard
+            of every term (a seed folded with its process index) instead of taking its
+            shard of the one global point set; for point sets too large for one host.
+            The points, and so the result, then depend on the number of processes.
+        steps_per_dispatch: run up to this many steps of a gradient phase in one
+            dispatch (a ``lax.fori_loop`` on the device) between check steps; the same
+            trajectory, bit for bit, as one step per dispatch. 1 (default): one step
+            per dispatch, as before.
+        resample_on_device: with ``resample_every``, draw the fresh PDE points on the
+            device (``jax.random`` from the state's key; box-shaped domains) instead of
+            on the host; condition points are resampled on the host as before.
     """
 
     steps: int = 2000
@@ -117,6 +130,9 @@ class TrainConfig:
     weighting_momentum: float = 0.9
     scale_inputs: bool = False
     devices: int | None = None
+    sample_per_process: bool = False
+    steps_per_dispatch: int = 1
+    resample_on_device: bool = False
 
     def __post_init__(self):
         _check_int("steps", self.steps, 0)
@@ -143,6 +159,10 @@ class TrainConfig:
             raise ValueError(f"scale_inputs must be True or False, got {self.scale_inputs!r}")
         if self.devices is not None:
             _check_int("devices", self.devices, 1)
+        for name in ("sample_per_process", "resample_on_device"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        _check_int("steps_per_dispatch", self.steps_per_dispatch, 1)
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float, np.integer, np.floating)) or not (
             math.isfinite(self.lr) and self.lr > 0
         ):

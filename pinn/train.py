@@ -46,6 +46,7 @@ import platform
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -55,8 +56,8 @@ from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from pinn import checkpoint as ckpt
-from pinn import weighting
-from pinn.batch import sample_batch, to_device
+from pinn import distributed, weighting
+from pinn.batch import sample_batch, sample_conditions
 from pinn.config import RESUMABLE_CHANGES, TrainConfig
 from pinn.curvature import warn_if_curvature_blind
 from pinn.evaluate import error_report, relative_l2
@@ -71,6 +72,9 @@ from pinn.state import TrainState
 
 CHECKPOINT_FORMAT = 2
 MIN_LR_SCALE = 1e-6
+# Settings added after checkpoints were first written: left out of the fingerprint while
+# off, so a checkpoint written before them still resumes.
+_OFF_BY_DEFAULT = ("sample_per_process", "resample_on_device")
 
 
 class NonFiniteLossWarning(RuntimeWarning):
@@ -137,8 +141,14 @@ def fingerprint(problem: Problem, model, config: TrainConfig) -> dict:
             "input_bounds": None if bounds is None else [list(b) for b in bounds],
             "parameter_shapes": shapes,
         },
-        "config": {k: v for k, v in config.to_dict().items() if k not in RESUMABLE_CHANGES},
+        "config": {
+            k: v for k, v in config.to_dict().items()
+            if k not in RESUMABLE_CHANGES and not (k in _OFF_BY_DEFAULT and v is False)
+        },
     }
+    if config.sample_per_process:
+        # each process draws its own points: the trajectory depends on how many there are
+        data["processes"] = distributed.process_count()
     return json.loads(json.dumps(data))
 
 
@@ -164,18 +174,6 @@ def _newest_compatible(directory, current: dict):
             )
         return step, path, meta, skipped
     raise ValueError(f"no complete checkpoint to resume from in {str(directory)!r} (unreadable: {', '.join(skipped)})")
-
-
-def check_resumable(problem: Problem, model: MLP, config: TrainConfig, checkpoint_dir) -> int:
-    """Check, without training or writing anything, that ``solve(..., checkpoint_dir=..., resume=True)``
-    would accept ``checkpoint_dir``; returns the step it would resume from.
-
-    Raises the ValueError :func:`solve` would raise (no checkpoint, unreadable files
-    only, a checkpoint of another problem, network or configuration). A command line
-    calls it before it writes anything of its own into the run folder.
-    """
-    directory = ckpt.check_checkpoint_dir(checkpoint_dir, resume=True)
-    return _newest_compatible(directory, fingerprint(problem, model, config))[0]
 
 
 def check_resumable(problem: Problem, model, config: TrainConfig, checkpoint_dir) -> int:
@@ -254,20 +252,27 @@ def solve(
             )
     weights = term_weights(problem, config.weights)
     if checkpoint_dir is not None:
-        checkpoint_dir = ckpt.check_checkpoint_dir(checkpoint_dir, resume)
+        # Process 0 owns the folder; its verdict is every process's (pinn.distributed).
+        path = checkpoint_dir
+        checkpoint_dir = distributed.on_main(lambda: ckpt.check_checkpoint_dir(path, resume), fallback=Path(path))
     activation = getattr(model, "activation", None)
     if activation is not None and hasattr(activation, "smoothness"):
         warn_if_curvature_blind(problem, activation)
     if progress:
         total = sum(p.steps for p in config.phase_list())
-        with TrainingProgress(total, enabled=True, desc=problem.name) as bar:
+        with TrainingProgress(total, enabled=distributed.is_main(), desc=problem.name) as bar:
             chained = bar if callback is None else (lambda row: (bar(row), callback(row)))
             return solve(problem, model, config, callback=chained, checkpoint_dir=checkpoint_dir, resume=resume)
     dtype = describe(model)["dtype"]
     with jax.enable_x64(dtype == "float64"), jax.default_matmul_precision(config.precision):
         run = _Run(problem, model, config, weights, callback, checkpoint_dir)
-        state, book = run.restore() if resume else run.initial()
-        return run.run(state, book)
+        try:
+            state, book = run.restore() if resume else run.initial()
+            return run.run(state, book)
+        except Exception as err:
+            if distributed.is_peer_failure(err):
+                raise distributed.lost_peer(err) from None
+            raise
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,7 +303,8 @@ class _Book:
 
 
 def _device_mesh(devices: int | None) -> Mesh | None:
-    """A one-axis mesh ("points") over ``devices`` local devices (None: all); None for one."""
+    """A one-axis mesh ("points") over ``devices`` local devices (None: all) of every
+    process, process by process; None for one device in all."""
     available = jax.local_devices()
     n = len(available) if devices is None else devices
     if n > len(available):
@@ -306,7 +312,13 @@ def _device_mesh(devices: int | None) -> Mesh | None:
             f"devices={n} but only {len(available)} local device(s) are visible ({available[0].platform}); "
             f"valid: 1 to {len(available)} (on a CPU, XLA_FLAGS=--xla_force_host_platform_device_count=N makes N)"
         )
-    return None if n == 1 else Mesh(np.array(available[:n]), ("points",))
+    if jax.process_count() == 1:
+        return None if n == 1 else Mesh(np.array(available[:n]), ("points",))
+    by_process: dict[int, list] = {}
+    for device in jax.devices():
+        by_process.setdefault(device.process_index, []).append(device)
+    chosen = [d for p in sorted(by_process) for d in sorted(by_process[p], key=lambda d: d.id)[:n]]
+    return Mesh(np.array(chosen), ("points",))
 
 
 def _all_finite(loss, tree) -> jax.Array:
@@ -363,20 +375,31 @@ class _Run:
         self.traces = [0] * len(self.phases)  # times each phase's step was traced (compiled)
         self.mesh = _device_mesh(config.devices)
         self.replicated = None if self.mesh is None else NamedSharding(self.mesh, PartitionSpec())
+        self.sharded = None if self.mesh is None else NamedSharding(self.mesh, PartitionSpec("points"))
         out = {} if self.mesh is None else {"out_shardings": (self.replicated, self.replicated)}
         self.step_fns = [jax.jit(self._make_step(i, m), **out) for i, m in enumerate(self.methods)]
+        # Several steps per dispatch: a loop on the device with a traced trip count, so
+        # one program serves every count (and, used for every dispatch of the phase,
+        # one compilation).
+        self.multi_fns = [
+            jax.jit(self._make_multi_step(i, m), **out) if self._dispatches_many(i) else None
+            for i, m in enumerate(self.methods)
+        ]
         self.refresh_weights = jax.jit(refresh_weights, **({} if self.mesh is None else {"out_shardings": self.replicated}))
+        self.device_points = self._device_sampler() if c.resample_on_device and c.resample_every else None
         # Sampling checks the conditions (e.g. a predicate selecting no boundary point)
         # before anything is compiled.
         self.batch0 = self._batch(0)
+        self.batch0_host = self.batch_host
         self.eval = None
+        # One jitted prediction for the run: the check steps' errors and the final report.
+        self.predict = jax.jit(jax.vmap(net_apply, in_axes=(None, 0)))
         if problem.has_solution:
             points, values = problem.evaluation_data(config.eval_resolution)
             self.eval_points = jnp.asarray(points, dtype=self.dtype)
             self.eval_values = jnp.asarray(values, dtype=self.dtype)
-            predict = jax.vmap(net_apply, in_axes=(None, 0))
             # Points and values are arguments, not constants baked into the program.
-            self.eval = jax.jit(lambda params, x, y: relative_l2(predict(params, x).reshape(y.shape), y)[0])
+            self.eval = jax.jit(lambda params, x, y: relative_l2(self.predict(params, x).reshape(y.shape), y)[0])
 
     # -- compiled steps --------------------------------------------------------------------
     def _make_step(self, index: int, method):
@@ -392,20 +415,93 @@ class _Run:
 
         return step
 
-    def _batch(self, round_):
-        c = self.config
-        return self._place_points(to_device(sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_), self.dtype))
+    def _make_multi_step(self, index: int, method):
+        step = self._make_step(index, method)
 
-    def _place_points(self, batch):
-        """With several devices: each term's points sharded along the point axis (a term
-        whose count does not divide evenly is replicated: same numbers, less parallel)."""
+        def steps(state: TrainState, batch, n):
+            info = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(step, state, batch)[1])
+            return jax.lax.fori_loop(0, n, lambda i, carry: step(carry[0], batch), (state, info))
+
+        return steps
+
+    def _dispatches_many(self, index: int) -> bool:
+        return self.config.steps_per_dispatch > 1 and self._gradient_phase(index)
+
+    def _device_sampler(self):
+        """A jitted ``(key data, round) -> PDE points`` drawn uniformly in the domain on the
+        device (sharded along the point axis with several devices)."""
+        domain = self.problem.domain
+        space = domain.space if hasattr(domain, "space") else domain
+        if type(space).__name__ not in ("Box", "Interval", "Rectangle", "Box3D"):
+            raise ValueError(
+                f"resample_on_device draws points in boxes; the domain of problem {self.problem.name!r} is {domain!r}; "
+                "valid domains: Interval, Rectangle, Box, Box3D (times a TimeInterval); set resample_on_device=False"
+            )
+        lower, upper = (np.asarray(b, dtype=np.float64) for b in domain.bounds)
+        n, dtype = self.config.n_interior, self.dtype
+        extra = self.problem.extra_points
+
+        def draw(key_data, round_):
+            key = jax.random.fold_in(jax.random.wrap_key_data(key_data), round_)
+            u = jax.random.uniform(key, (n, len(lower)), dtype=dtype)
+            x = jnp.asarray(lower, dtype) + u * jnp.asarray(upper - lower, dtype)
+            return x if extra is None else jnp.concatenate([x, jnp.asarray(extra, dtype)])
+
+        total = n + (0 if extra is None else len(extra))
+        sharded = self.mesh is not None and total % self.mesh.size == 0
+        return jax.jit(draw, **({"out_shardings": self.sharded if sharded else self.replicated} if self.mesh is not None else {}))
+
+    def _batch(self, round_, state: TrainState | None = None):
+        """The points of resampling ``round_`` (0: the first), placed on the devices.
+
+        Sets ``self.batch_host``: the global batch as host arrays, or None when it lives
+        only on the devices (points drawn on the device or by each process alone)."""
+        c = self.config
+        if round_ and self.device_points is not None:
+            shard = self._shard()
+            conditions = self._place_points(self._host(sample_conditions(self.problem, c.n_boundary, c.sampler, c.seed, round_, shard)), shard)
+            from pinn.problem import PDE_TERM
+
+            self.batch_host = None
+            return {PDE_TERM: {"x": self.device_points(state.key, round_)}, **conditions}
+        shard = self._shard()
+        host = self._host(sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_, shard))
+        batch = self._place_points(host, shard)
+        self.batch_host = host if shard is None else None
+        return batch
+
+    def _host(self, batch):
+        return {term: {k: np.asarray(v, dtype=self.dtype) for k, v in data.items()} for term, data in batch.items()}
+
+    def _shard(self):
+        """This process's (index, count) when each process samples its own points, else None."""
+        count = jax.process_count()
+        return (jax.process_index(), count) if self.config.sample_per_process and count > 1 else None
+
+    def _place_points(self, batch, shard=None):
+        """Host points on the devices. With several devices each term's points are sharded
+        along the point axis (a term whose count does not divide evenly is replicated:
+        same numbers, less parallel); ``batch`` holds the global points, or with ``shard``
+        this process's own (:meth:`_shard`)."""
         if self.mesh is None:
-            return batch
-        n = self.mesh.size
-        sharded = NamedSharding(self.mesh, PartitionSpec("points"))
-        return jax.tree.map(lambda a: jax.device_put(a, sharded if a.shape[0] % n == 0 else self.replicated), batch)
+            return {term: {k: jnp.asarray(v) for k, v in data.items()} for term, data in batch.items()}
+        local = len(self.mesh.local_devices)
+
+        def place(a):
+            if shard is not None:
+                if a.shape[0] % local:
+                    raise ValueError(
+                        f"sample_per_process: a term of {a.shape[0]} points per process does not divide over "
+                        f"{local} local devices; choose point counts that are multiples of {shard[1] * local}"
+                    )
+                return jax.make_array_from_process_local_data(self.sharded, a)
+            sharding = self.sharded if a.shape[0] % self.mesh.size == 0 else self.replicated
+            return jax.make_array_from_callback(a.shape, sharding, lambda index: a[index])
+
+        return jax.tree.map(place, batch)
 
     def _place_state(self, state):
+        # With several processes every one holds the same values and puts its own copy.
         return state if self.mesh is None else jax.device_put(state, self.replicated)
 
     def _gradient_phase(self, index: int) -> bool:
@@ -414,14 +510,17 @@ class _Run:
     # -- states ----------------------------------------------------------------------------
     def initial(self) -> tuple[TrainState, _Book]:
         state = TrainState.create(self.params0, self.methods[0].init(self.params0), self.weights0, self.config.seed, self.dtype)
-        self.batch = self.batch0
+        self.batch, self.batch_host = self.batch0, self.batch0_host
         return self._place_state(state), _Book()
 
     def _template(self, phase: int) -> dict:
-        state, _ = self.initial()
+        state = TrainState.create(self.params0, self.methods[0].init(self.params0), self.weights0, self.config.seed, self.dtype)
         if phase < len(self.methods):
             state = state.replace(opt_state=self.methods[phase].init(self.params0))
-        return {"state": state, "batch": self.batch0}
+        batch = self.batch0_host
+        if batch is None:  # the global shapes of points that live only on the devices
+            batch = jax.tree.map(lambda a: np.zeros(a.shape, a.dtype), self.batch0)
+        return {"state": state, "batch": batch}
 
     def restore(self) -> tuple[TrainState, _Book]:
         """The state of the newest complete checkpoint in ``checkpoint_dir``.
@@ -430,48 +529,83 @@ class _Run:
         array; a file that cannot be read (a write cut short) is skipped for the one
         before it.
         """
-        ckpt.remove_partial_writes(self.checkpoint_dir)
-        step, path, meta, skipped = _newest_compatible(self.checkpoint_dir, self.fingerprint)
-        book = meta["book"]
+        def newest():
+            ckpt.remove_partial_writes(self.checkpoint_dir)
+            step, path, meta, skipped = _newest_compatible(self.checkpoint_dir, self.fingerprint)
+            return {"step": step, "path": str(path), "book": meta["book"], "skipped": skipped}
+
+        # Process 0 reads the folder; every process gets its findings and arrays.
+        found = distributed.broadcast_json(distributed.on_main(newest))
+        step, path, book, skipped = found["step"], Path(found["path"]), found["book"], found["skipped"]
         template = self._template(book["phase"])
-        tree, _ = ckpt.load_pytree(path, template)
-        tree = jax.tree.map(_like, template, tree)
+        if distributed.is_main():
+            tree, _ = ckpt.load_pytree(path, template)
+        else:
+            tree = jax.device_get(template)
+        tree = jax.tree.map(_like, template, distributed.broadcast_tree(_host_tree(tree)))
         note = f"resumed at step {step} from {path.name}"
         if skipped:
             note += f" (skipped unreadable {', '.join(skipped)})"
-        self.batch = self._place_points(tree["batch"])
+        host = jax.tree.map(np.asarray, tree["batch"])
+        self.batch = self._place_points(host)
+        self.batch_host = host
         book = _Book(**{**book, "phase_steps": tuple(book["phase_steps"]), "rows": tuple(book["rows"]), "events": tuple(book["events"]) + (note,)})
         return self._place_state(tree["state"]), book
 
-    def _write_checkpoint(self, state: TrainState, book: _Book) -> None:
+    def _write_checkpoint(self, state: TrainState, book: _Book, collective: bool = True) -> None:
+        """Process 0 writes ``(state, batch, book)``; the others take part in gathering
+        points that live only on the devices (``collective=False``: no gathering, no
+        checkpoint unless the batch is on the host)."""
+        batch = self.batch_host
+        if batch is None:
+            if not collective and jax.process_count() > 1:
+                return
+            batch = distributed.gather(self.batch)
+        if not distributed.is_main():
+            return
         meta = {"format": CHECKPOINT_FORMAT, "fingerprint": self.fingerprint, "book": dataclasses.asdict(book)}
         meta["book"]["phase_steps"] = list(book.phase_steps)
         meta["book"]["rows"], meta["book"]["events"] = list(book.rows), list(book.events)
-        tree = {"state": state, "batch": self.batch}
-        ckpt.save_pytree(ckpt.checkpoint_path(self.checkpoint_dir, book.global_step), jax.device_get(tree), meta)
+        tree = {"state": jax.device_get(state), "batch": batch}
+        ckpt.save_pytree(ckpt.checkpoint_path(self.checkpoint_dir, book.global_step), tree, meta)
         ckpt.prune_checkpoints(self.checkpoint_dir, self.config.checkpoint_keep)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, state: TrainState, book: _Book) -> Result:
         """Train from ``(state, book)`` to the end (or to a KeyboardInterrupt) and build the Result."""
-        self.good = (state, book, self.batch)  # the last finite, fully recorded state: where a failure goes back to
+        self.good = (state, book, self.batch, self.batch_host)  # the last finite, fully recorded state: where a failure goes back to
         self.clock = time.perf_counter()
         try:
             while book.phase < len(self.phases):
                 state, book = self._run_phase(state, book)
         except KeyboardInterrupt:
-            state, book, self.batch = self.good
+            state, book, self.batch, self.batch_host = self.good
             message = f"interrupted at step {book.global_step} (Ctrl-C); the state of that step is kept"
             if self.checkpoint_dir is not None:
                 message += f" and saved in {self.checkpoint_dir}; resume with resume=True"
             book = self._elapsed(book.replace(events=book.events + (message,)))
             if self.checkpoint_dir is not None:
-                self._write_checkpoint(state, book)
+                self._write_checkpoint(state, book, collective=False)
             return self._result(state, book, interrupted=True)
         book = self._elapsed(book)
         if self.checkpoint_dir is not None:
             self._write_checkpoint(state, book)
         return self._result(state, book)
+
+    def _steps_to_event(self, book: _Book, steps: int) -> int:
+        """Steps (1 to ``steps_per_dispatch``) from ``book`` to the next check step,
+        resampling, weight refresh or phase end: what one dispatch may run."""
+        c = self.config
+        limit = min(c.steps_per_dispatch, steps - book.done)
+        n = 1
+        while n < limit:
+            at = book.global_step + n  # the global step after n steps
+            if self._is_check(at, False) or (c.resample_every and at % c.resample_every == 0):
+                break
+            if c.weighting == "gradnorm" and at % c.weighting_every == 0:
+                break
+            n += 1
+        return n
 
     def _is_check(self, global_step: int, phase_end: bool) -> bool:
         c = self.config
@@ -482,15 +616,21 @@ class _Run:
         phase, step_fn, gradient = self.phases[k], self.step_fns[k], self._gradient_phase(k)
         last_phase = k == len(self.phases) - 1
         info: dict = {}
+        multi_fn = self.multi_fns[k]
         while book.done < phase.steps:
             g = book.global_step
             if gradient and c.resample_every and g and g % c.resample_every == 0 and g // c.resample_every != book.round:
                 book = book.replace(round=g // c.resample_every)
-                self.batch = self._batch(book.round)
+                self.batch = self._batch(book.round, state)
             if gradient and c.weighting == "gradnorm" and g % c.weighting_every == 0:
                 state = self.refresh_weights(state, self.batch)
-            state, info = step_fn(state, self.batch)
-            book = book.replace(done=book.done + 1)
+            if multi_fn is None:
+                state, info = step_fn(state, self.batch)
+                n = 1
+            else:
+                n = self._steps_to_event(book, phase.steps)
+                state, info = multi_fn(state, self.batch, jnp.asarray(n, jnp.int32))
+            book = book.replace(done=book.done + n)
             phase_end = book.done == phase.steps
             if not self._is_check(book.global_step, phase_end):
                 continue
@@ -501,7 +641,7 @@ class _Run:
                     return self._next_phase(state, book)
                 continue
             state, book, row = self._checked(state, book, loss, terms, learned, info, phase_end, phase_end and last_phase)
-            self.good = (state, book, self.batch)
+            self.good = (state, book, self.batch, self.batch_host)
             if row is not None and self.callback is not None:
                 self.callback(row)
         return self._next_phase(state, book)
@@ -513,7 +653,7 @@ class _Run:
             one = jnp.asarray(1.0, self.dtype)
             state = state.replace(opt_state=self.methods[k].init(state.params), step=jnp.zeros_like(state.step), scale=one)
             state = self._place_state(state)
-        self.good = (state, book, self.batch)
+        self.good = (state, book, self.batch, self.batch_host)
         return state, book
 
     def _row(self, state, book: _Book, loss, terms, learned, info, final) -> dict:
@@ -552,7 +692,7 @@ class _Run:
 
     def _nonfinite(self, k: int, failed: int) -> tuple[TrainState, _Book, bool]:
         """Go back to the last good state after step ``failed``; returns ``(state, book, phase ended)``."""
-        state, book, self.batch = self.good
+        state, book, self.batch, self.batch_host = self.good
         name, at = f"{self.phases[k].name} step {failed}", book.global_step
         ended = True
         if self._gradient_phase(k):
@@ -567,12 +707,14 @@ class _Run:
             message = f"{name}: non-finite loss or parameters; restored step {at} and ended the phase"
         book = book.replace(nonfinite=book.nonfinite + 1, events=book.events + (message,))
         warnings.warn(message, NonFiniteLossWarning, stacklevel=6)
-        self.good = (state, book, self.batch)
+        self.good = (state, book, self.batch, self.batch_host)
         return state, book, ended
 
     def _result(self, state: TrainState, book: _Book, interrupted: bool = False) -> Result:
+        loss, terms, _, learned = self.measure(state.params, self.batch, state.weights)
         params = state.params
-        loss, terms, _, learned = self.measure(params, self.batch, state.weights)
+        if jax.process_count() > 1:  # this process's own copy of the replicated parameters
+            params = jax.tree.map(jnp.asarray, jax.device_get(params))
         facts = describe(self.model)
         done = list(book.phase_steps) + ([book.done] if book.phase < len(self.phases) else [])
         steps: dict[str, int] = {}
@@ -600,13 +742,14 @@ class _Run:
             "config": self.config.to_dict(),
             "versions": package_versions(),
             "backend": jax.default_backend(),
+            "devices": 1 if self.mesh is None else int(self.mesh.size),
+            "processes": jax.process_count(),
         }
         truths = {name: p.true_value for name, p in self.problem.learned.items() if p.true_value is not None}
         if truths:
             metrics["learned_error"] = {name: abs(learned[name] - t) / abs(t) if t else abs(learned[name]) for name, t in truths.items()}
         if self.eval is not None:
-            predict = jax.vmap(self.net_apply, in_axes=(None, 0))
-            values = predict(params["net"], self.eval_points).reshape(self.eval_values.shape)
+            values = self.predict(params["net"], self.eval_points).reshape(self.eval_values.shape)
             metrics.update(_error_report(values, self.eval_values, self.problem))
         rows = book.rows
         keys = sorted({k for row in rows for k in row} - {"phase"})
@@ -629,3 +772,13 @@ def _like(template, value):
         # a Python scalar becomes a weakly typed array, as the optimizer created it
         return jnp.asarray(np.asarray(value).item())
     return jnp.asarray(value, dtype=template.dtype)
+
+
+def _host_tree(tree):
+    """A pytree with host (NumPy) leaves; PRNG keys as their raw data."""
+    def host(leaf):
+        if hasattr(leaf, "dtype") and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+            leaf = jax.random.key_data(leaf)
+        return np.asarray(leaf)
+
+    return jax.tree.map(host, tree)

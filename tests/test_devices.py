@@ -41,7 +41,7 @@ def run_on_four_devices(name: str, steps: int) -> dict:
 def test_four_devices_follow_the_one_device_trajectory(name):
     out = run_on_four_devices(name, 500)
     one, four = out["1"], out["4"]
-    assert len(one["loss"]) == len(four["loss"]) == 12
+    assert len(one["loss"]) == len(four["loss"]) == 11  # every 50 Adam steps, then the end of L-BFGS
     for a, b in zip(one["loss"], four["loss"]):
         assert abs(a - b) <= 1e-9 * abs(a), (a, b)  # sums over points in another order: rounding only
     assert four["rel_l2"] == pytest.approx(one["rel_l2"], rel=1e-6)
