@@ -36,6 +36,7 @@ from pathlib import Path
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_PEER_LOST = 3  # another process of a distributed run stopped; the checkpoints are intact
 
 
 class _Parser(argparse.ArgumentParser):
@@ -265,6 +266,10 @@ def _command_line_settings(args) -> dict:
         train["weighting"] = args.weighting
     if getattr(args, "devices", None) is not None:
         train["devices"] = args.devices
+    if getattr(args, "steps_per_dispatch", None) is not None:
+        train["steps_per_dispatch"] = args.steps_per_dispatch
+    if getattr(args, "sample_per_process", False):
+        train["sample_per_process"] = True
     params = dict(getattr(args, "param", None) or [])  # checked against the problem in resolve_run
     return {"params": params, "model": model, "train": train}
 
@@ -534,18 +539,37 @@ def _with_data(spec, problem, path):
     return problem
 
 
+def _join_cluster(args):
+    """Join the processes named by --processes/--process-id/--coordinator (or the
+    JAX_* environment variables) before anything touches JAX; None for one process."""
+    from pinn import distributed
+
+    cluster = distributed.Cluster.from_env(
+        getattr(args, "processes", None), getattr(args, "process_id", None), getattr(args, "coordinator", None)
+    )
+    if cluster is not None:
+        distributed.initialize(cluster)
+    return cluster
+
+
 def cmd_solve(args) -> int:
     import pinn
-    from pinn import io
+    from pinn import distributed, io
     from pinn.progress import TrainingProgress
 
+    cluster = _join_cluster(args)
+    main = cluster is None or cluster.process_id == 0
     out = Path(args.out) if args.out else None
+    if cluster is not None and out is None:
+        raise ValueError("several processes need --out DIR: the same folder on every process (process 0 writes it)")
     file_settings = read_config_file(args.config) if args.config else None
     if args.resume:
         if out is None:
             raise ValueError("--resume needs --out DIR, the folder of the run to continue")
-        if file_settings is None and io.is_run_directory(out):
+        if file_settings is None and main and io.is_run_directory(out):
             file_settings = check_config(io.read_json(out / io.CONFIG_FILE), str(out / io.CONFIG_FILE))
+        if cluster is not None:  # the settings of the run, as process 0 reads them, on every process
+            file_settings = distributed.broadcast_json(_jsonable(file_settings))
     spec, problem, model, config, key = resolve_run(
         args.name, file_settings, _command_line_settings(args), args.width, args.depth
     )
@@ -554,41 +578,68 @@ def cmd_solve(args) -> int:
     out = out or _default_out(spec.name)
     accepts = inspect.signature(pinn.solve).parameters
     resumable = "checkpoint_dir" in accepts and "resume" in accepts
-    if args.resume:
-        if not resumable:
-            raise ValueError("this version of pinn cannot resume runs (pinn.solve has no checkpoints)")
-        if not out.is_dir() or not (io.is_run_directory(out) or (out / io.CHECKPOINTS_DIR).is_dir()):
-            raise ValueError(f"nothing to resume in {out}: it holds no run")
-    io.check_run_directory(out, allow_existing_run=args.resume)
-    if args.resume and (out / io.CHECKPOINTS_DIR).is_dir():
-        # Before config.json is rewritten: settings that differ from the run's are refused, naming them.
-        pinn.check_resumable(problem, model, config, out / io.CHECKPOINTS_DIR)
-    fresh = not out.exists()
-    # config.json first: a run killed at any moment is still a run folder that --resume finds.
-    io.write_run_settings(out, problem, model, config, key)
+
+    def prepare():
+        """Checks and config.json, by process 0 alone; returns whether the folder is new."""
+        if args.resume:
+            if not resumable:
+                raise ValueError("this version of pinn cannot resume runs (pinn.solve has no checkpoints)")
+            if not out.is_dir() or not (io.is_run_directory(out) or (out / io.CHECKPOINTS_DIR).is_dir()):
+                raise ValueError(f"nothing to resume in {out}: it holds no run")
+        io.check_run_directory(out, allow_existing_run=args.resume)
+        if args.resume and (out / io.CHECKPOINTS_DIR).is_dir():
+            # Before config.json is rewritten: settings that differ from the run's are refused, naming them.
+            pinn.check_resumable(problem, model, config, out / io.CHECKPOINTS_DIR)
+        fresh = not out.exists()
+        # config.json first: a run killed at any moment is still a run folder that --resume finds.
+        io.write_run_settings(out, problem, model, config, key)
+        return fresh
+
+    fresh = distributed.on_main(prepare, fallback=False)
     kwargs = {"checkpoint_dir": out / io.CHECKPOINTS_DIR, "resume": args.resume} if resumable else {}
+    again = f"pinn solve {spec.name} --out {out} --resume"
+    if cluster is not None:
+        again += f" --processes {cluster.processes} --process-id I --coordinator {cluster.coordinator} on every process I"
     try:
-        with TrainingProgress(sum(p.steps for p in config.phase_list()), desc=spec.name) as progress:
-            result = pinn.solve(problem, model, config, callback=_announce_first(progress, spec.name, out), **kwargs)
+        with TrainingProgress(sum(p.steps for p in config.phase_list()), desc=spec.name, enabled=None if main else False) as progress:
+            callback = _announce_first(progress, spec.name, out) if main else progress
+            result = pinn.solve(problem, model, config, callback=callback, **kwargs)
     except KeyboardInterrupt:
-        hint = f"; continue it with: pinn solve {spec.name} --out {out} --resume" if resumable else ""
+        hint = f"; continue it with: {again}" if resumable else ""
         print(f"pinn: interrupted before the run could be saved{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except distributed.PeerLost as err:
+        checkpoints = out / io.CHECKPOINTS_DIR
+        print(
+            f"pinn: error: {err}. The run stopped; the checkpoints in {checkpoints} are complete: continue with: {again}",
+            file=sys.stderr, flush=True,
+        )
+        sys.stdout.flush()
+        # Leave at once: JAX's own shutdown would wait for the lost process, then abort.
+        os._exit(EXIT_PEER_LOST)
     except Exception:
         if fresh:
             _remove_unstarted(out)  # refused before its first step: leave no half-made run behind
         raise
+    if not main:
+        print(f"pinn: process {cluster.process_id} of {cluster.processes} done; process 0 wrote {out}", file=sys.stderr)
+        return 0
     io.save_result(result, out, key=key)
     figures = _write_figures(result, out, spec.derived)
     print_summary(result, out, spec.target, figures)
     if getattr(result, "interrupted", False):
         print(
             f"pinn: interrupted; metrics and figures so far are in {out}. "
-            f"Continue with: pinn solve {spec.name} --out {out} --resume",
+            f"Continue with: {again}",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     return 0
+
+
+def _jsonable(settings):
+    """Run settings as plain JSON data (tuples as lists); None stays None."""
+    return None if settings is None else json.loads(json.dumps(settings))
 
 
 def evaluate_run(directory):
@@ -847,6 +898,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weighting", choices=("fixed", "gradnorm"), help="loss-term weights: fixed or gradient-norm balanced")
     p.add_argument(
         "--devices", type=_positive_int, metavar="N", help="train data-parallel over N local devices (default: all; 1: one)"
+    )
+    p.add_argument(
+        "--steps-per-dispatch", type=_positive_int, metavar="K",
+        help="run up to K Adam steps per dispatch between check steps (same trajectory; default 1)",
+    )
+    p.add_argument(
+        "--processes", type=_positive_int, metavar="P",
+        help="train together with P processes, one command per process (or JAX_NUM_PROCESSES)",
+    )
+    p.add_argument(
+        "--process-id", type=_non_negative_int, metavar="I",
+        help="this process among --processes, 0 to P-1; 0 writes --out (or JAX_PROCESS_ID)",
+    )
+    p.add_argument(
+        "--coordinator", metavar="HOST:PORT",
+        help="address of process 0, the same for every process (or JAX_COORDINATOR_ADDRESS)",
+    )
+    p.add_argument(
+        "--sample-per-process", action="store_true",
+        help="each process draws its own share of the points instead of its shard of one global set",
     )
     p.add_argument("--seed", type=_non_negative_int, metavar="S", help="seed of the network and the points")
     dtype = p.add_mutually_exclusive_group()

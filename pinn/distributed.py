@@ -126,7 +126,8 @@ class Cluster:
             return None
         missing = [name for name in ("process_id", "coordinator") if given[name] is None]
         if missing:
-            names = " and ".join(f"{m} ({ENVIRONMENT[m]})" for m in missing)
+            flags = {"process_id": "a process id (--process-id", "coordinator": "a coordinator HOST:PORT (--coordinator"}
+            names = " and ".join(f"{flags[m]} or {ENVIRONMENT[m]})" for m in missing)
             raise ValueError(f"{given['processes']} processes need {names} as well")
         return cls(**given)
 
@@ -233,7 +234,10 @@ def gather(tree):
 
 def lost_peer(err: BaseException) -> PeerLost:
     """The :class:`PeerLost` for an error raised by a collective whose peer went away."""
-    detail = " ".join(str(err).split())[:240]
+    text = " ".join(str(err).split())
+    # XLA nests the cause in layers of "Error dispatching computation: ..."; keep the cause.
+    detail = text.rpartition("Error dispatching computation: ")[2] or text
+    detail = detail[:240]
     return PeerLost(
         f"process {jax.process_index()} of {jax.process_count()}: another process of the run stopped "
         f"(a collective failed: {detail})"

@@ -418,9 +418,18 @@ class _Run:
     def _make_multi_step(self, index: int, method):
         step = self._make_step(index, method)
 
+        def body(i, carry):
+            # The barrier makes the batch look new at every step: XLA then compiles the
+            # body as it compiles one step alone (nothing hoisted out of the loop, the
+            # same fusions), so the trajectory is that of one step per dispatch, bit for bit.
+            state, batch = jax.lax.optimization_barrier((carry[0], carry[2]))
+            return (*step(state, batch), batch)
+
         def steps(state: TrainState, batch, n):
+            traces = self.traces[index]
             info = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(step, state, batch)[1])
-            return jax.lax.fori_loop(0, n, lambda i, carry: step(carry[0], batch), (state, info))
+            self.traces[index] = traces  # eval_shape traced it only for the shapes
+            return jax.lax.fori_loop(0, n, body, (state, info, batch))[:2]
 
         return steps
 
