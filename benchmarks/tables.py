@@ -13,6 +13,7 @@ NAME                    JSON (under ``--results``)           written by
 ``readme_accuracy``     ``accuracy.json``                    the same (README's summary table)
 ``noise_sweep``         ``noise_sweep.json``                 ``benchmarks/noise_sweep.py``
 ``optimizers``          ``optimizers.json``                  ``benchmarks/optimizers.py``
+``scaling``             ``scaling.json``                     ``benchmarks/scaling.py``
 ``peers``               ``peers.json``                       ``benchmarks/peers/run.py``
 ``folx``                ``folx.json``                        ``benchmarks/folx_laplacian.py``
 ======================  ==================================  =====================================
@@ -286,8 +287,38 @@ def gpu_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def scaling_table(report: dict) -> str:
+    """Point-steps per second of heat3d on 1 and 2 local processes (benchmarks/scaling.py).
+
+    A 2-process row is compared with the 1-process rows at the points one process held
+    alone: the same total for strong scaling, the same points per process for weak."""
+    rows = report["rows"]
+    base = {(r["points"], r["pinned"]): r for r in rows if r["processes"] == 1}
+    lines = [
+        f"{report['date']}, load {report['load_before'][0]:.1f} before and {report['load_after'][0]:.1f} after, "
+        f"{report['cpu_count']} cores, JAX {report['versions']['jax']}; `{report['command']}`",
+        "",
+        "| scaling | processes | points (per process) | threads | ms/step | Mpt·steps/s | vs 1 process | vs 1 process on 1 core |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(rows, key=lambda r: (r["points_per_process"] if r["kind"] == "weak" else r["points"], r["processes"], r["kind"] != "base", not r["pinned"])):
+        alone = r["points"] if r["kind"] != "weak" else r["points_per_process"]
+        threads = "1 per process" + (", pinned" if r.get("taskset") else "") if r["pinned"] else "XLA default"
+        if r["processes"] == 1:
+            versus = versus_one = "–"
+        else:
+            versus = f"{r['point_steps_per_s'] / base[(alone, False)]['point_steps_per_s']:.2f}×"
+            versus_one = f"{r['point_steps_per_s'] / base[(alone, True)]['point_steps_per_s']:.2f}×"
+        lines.append(
+            f"| {r['kind']} | {r['processes']} | {r['points']:.0e} ({r['points_per_process']:.0e}) | {threads} "
+            f"| {r['ms_per_step']:.1f} | {r['point_steps_per_s'] / 1e6:.2f} | {versus} | {versus_one} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, tuple[str, Callable[[dict], str]]] = {
     "gpu": ("gpu.json", gpu_table),
+    "scaling": ("scaling.json", scaling_table),
     "baseline_speed": ("baseline_speed.json", baseline_speed_table),
     "baseline_speed_gpu": ("baseline_speed_gpu.json", baseline_speed_table),
     "accuracy": ("accuracy.json", accuracy_table),

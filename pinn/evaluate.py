@@ -33,9 +33,16 @@ def relative_l2(prediction, reference) -> tuple[jax.Array, jax.Array]:
     return overall, per_field
 
 
-def batched_predict(apply: Callable, params, points, chunk: int = 65536) -> jax.Array:
-    """``apply`` at every row of ``points``, shape (n, m), in chunks to bound memory."""
-    f = jax.jit(jax.vmap(apply, in_axes=(None, 0)))
+def predictor(apply: Callable) -> Callable:
+    """``apply`` over rows of points, jitted: ``f(params, points) -> values``; keep it to
+    predict again without compiling again."""
+    return jax.jit(jax.vmap(apply, in_axes=(None, 0)))
+
+
+def batched_predict(apply: Callable, params, points, chunk: int = 65536, predict: Callable | None = None) -> jax.Array:
+    """``apply`` at every row of ``points``, shape (n, m), in chunks to bound memory;
+    ``predict`` (from :func:`predictor`) reuses a compiled prediction."""
+    f = predictor(apply) if predict is None else predict
     parts = [f(params, points[i : i + chunk]) for i in range(0, len(points), chunk)]
     out = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
     return out.reshape(len(points), -1)

@@ -9,6 +9,7 @@ network's own precision; ``result.model`` is the trained network itself;
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from flax import nnx
 from pinn import io
 from pinn.checkpoint import load_pytree
 from pinn.config import TrainConfig
-from pinn.evaluate import batched_predict
+from pinn.evaluate import batched_predict, predictor
 from pinn.networks import NETWORKS, network_from_config
 from pinn.nn import DTYPES, MLP, describe, field_apply, pure_apply, with_params
 from pinn.problem import Problem
@@ -83,8 +84,15 @@ class Result:
                 f"points must have {self.problem.domain.dim} columns {self.problem.coordinates}, got shape {points.shape}"
             )
         with jax.enable_x64(self.dtype == "float64"):
+            apply, params, predict = self._predictor
+            return np.asarray(batched_predict(apply, params, jnp.asarray(points, dtype=DTYPES[self.dtype]), predict=predict))
+
+    @functools.cached_property
+    def _predictor(self):
+        """``(apply, params, jitted prediction)``, made once: later calls reuse the compiled program."""
+        with jax.enable_x64(self.dtype == "float64"):
             apply, params = self.solution()
-            return np.asarray(batched_predict(apply, params, jnp.asarray(points, dtype=DTYPES[self.dtype])))
+        return apply, params, predictor(apply)
 
     def __call__(self, x) -> np.ndarray:
         """The solution at one point (d,) -- a scalar or (m,) -- or at points (n, d)."""

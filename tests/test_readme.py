@@ -65,3 +65,21 @@ def test_readme_open_core_example_learns_kappa():
     result = namespace["result"]
     assert abs(result.learned["kappa"] - 0.4) < 0.25 * abs(1.0 - 0.4)  # started at 1.0
     assert result.metrics["network"] == "SineNet" and result.metrics["compilations"] == {"0:optax": 1, "1:lbfgs": 1}
+
+
+def test_readme_commands_for_more_points_parse():
+    """Every `pinn solve` line of "More points than one machine" is a valid command line."""
+    from pinn import cli
+
+    text = README.read_text()
+    section = re.search(r"## More points than one machine(.*?)\n## ", text, re.S).group(1)
+    blocks = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    commands = [re.sub(r"\s*&$", "", line.split("pinn ", 1)[1]) for line in re.findall(r"^[^#\n]*pinn solve [^\n]*$", blocks, re.M)]
+    assert len(commands) >= 6
+    parser = cli.build_parser()
+    for command in commands:
+        args = parser.parse_args(command.split())
+        assert args.name == "heat1d" or args.name == "heat3d"
+        if args.processes is not None:
+            cluster = __import__("pinn.distributed").distributed.Cluster(args.processes, args.process_id, args.coordinator)
+            assert cluster.coordinator.endswith(":4321")

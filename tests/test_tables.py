@@ -199,3 +199,23 @@ def test_readme_table_shows_the_equation_and_what_was_reached():
     assert table.count("not yet measured") == len(problems.names()) - 2
     with pytest.raises(ValueError, match=r"accuracy record 'elasticity_plate' has no 'summary'"):
         tables.readme_accuracy_table(ACCURACY)
+
+
+def test_scaling_table_compares_two_processes_with_one():
+    row = {"ms_per_step": 10.0, "pinned": True, "taskset": True}
+    report = {
+        "date": "2026-12-01T04:00:00+00:00", "load_before": [0.3, 0.2, 0.1], "load_after": [1.9, 1.0, 0.5],
+        "cpu_count": 2, "versions": {"jax": "0.10.2"}, "command": "python benchmarks/scaling.py",
+        "rows": [
+            {**row, "kind": "base", "processes": 1, "points": 20000, "points_per_process": 20000, "pinned": False, "point_steps_per_s": 1.5e6},
+            {**row, "kind": "base", "processes": 1, "points": 20000, "points_per_process": 20000, "point_steps_per_s": 1.0e6},
+            {**row, "kind": "strong", "processes": 2, "points": 20000, "points_per_process": 10000, "point_steps_per_s": 1.8e6},
+            {**row, "kind": "weak", "processes": 2, "points": 40000, "points_per_process": 20000, "point_steps_per_s": 2.7e6},
+        ],
+    }
+    text = tables.scaling_table(report)
+    assert "load 0.3 before and 1.9 after, 2 cores, JAX 0.10.2" in text
+    lines = [line for line in text.splitlines() if line.startswith("| strong") or line.startswith("| weak")]
+    assert lines[0].endswith("| 1.20× | 1.80× |")  # 1.8 / 1.5 (XLA's own threads) and 1.8 / 1.0 (one core)
+    assert lines[1].endswith("| 1.80× | 2.70× |")
+    assert "| strong | 2 | 2e+04 (1e+04) | 1 per process, pinned |" in lines[0]
