@@ -230,9 +230,13 @@ def check_config(data, source: str = "config") -> dict:
 
 
 def _merge(base: dict, override: dict) -> dict:
+    from problems.registry import override_training
+
     merged = {"problem": override.get("problem") or base.get("problem")}
-    for section in ("params", "model", "train"):
+    for section in ("params", "model"):
         merged[section] = {**base.get(section, {}), **override.get(section, {})}
+    # --steps on defaults given as phases trains those steps, not the defaults' phases
+    merged["train"] = override_training(base.get("train", {}), override.get("train", {}))
     return merged
 
 
@@ -271,7 +275,10 @@ def _command_line_settings(args) -> dict:
     if getattr(args, "sample_per_process", False):
         train["sample_per_process"] = True
     params = dict(getattr(args, "param", None) or [])  # checked against the problem in resolve_run
-    return {"params": params, "model": model, "train": train}
+    settings = {"params": params, "model": model, "train": train}
+    if getattr(args, "recipe", None) is not None:
+        settings["recipe"] = args.recipe  # checked against the problem in resolve_run
+    return settings
 
 
 def _apply_shape(model: dict, width: int | None, depth: int | None) -> dict:
@@ -312,7 +319,7 @@ def resolve_run(name: str | None, file_settings: dict | None, flags: dict, width
     if name is None:
         raise ValueError("name a problem (see 'pinn list') or give --config FILE")
     spec = problems.get(name)
-    model_defaults, train_defaults = spec.split_settings({})
+    model_defaults, train_defaults = spec.split_settings({}, flags.get("recipe"))  # an unknown recipe lists the valid ones
     settings = _merge({"params": {}, "model": model_defaults, "train": train_defaults}, file_settings)
     settings = _merge(settings, flags)
     model_settings = _apply_shape(settings["model"], width, depth)
@@ -497,6 +504,10 @@ def cmd_list(args) -> int:
         if learns:
             print(f"    learns {learns}")
         print(f"    default: {hidden} {model['activation']} {model['dtype']}, {budget}; target rel L2 {spec.target:.0e}")
+        for recipe in spec.recipes:
+            model, train = spec.split_settings({}, recipe)
+            hidden = "x".join(str(w) for w in model["hidden"])
+            print(f"    --recipe {recipe}: {hidden}, {_budget(train)}, {train.get('n_interior', '?')} points")
     return 0
 
 
@@ -894,6 +905,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--phases",
         metavar="LIST",
         help="optimizer phases, e.g. adam:2000,lbfgs:3000 (name:steps[:option=value]); replaces --steps/--lbfgs-steps",
+    )
+    p.add_argument(
+        "--recipe",
+        metavar="NAME",
+        help="a problem's named alternative to its defaults (see 'pinn list'), e.g. adam-lbfgs: the former Adam + L-BFGS recipe",
     )
     p.add_argument("--weighting", choices=("fixed", "gradnorm"), help="loss-term weights: fixed or gradient-norm balanced")
     p.add_argument(

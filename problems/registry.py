@@ -23,6 +23,29 @@ from pinn import solve as _solve
 
 MODEL_SETTINGS = ("hidden", "activation", "dtype", "key")
 
+#: Training settings that together name the optimizer pipeline: ``phases``, or the
+#: ``steps`` (Adam) / ``lbfgs_steps`` shorthand.
+PIPELINE_SETTINGS = ("phases", "steps", "lbfgs_steps")
+
+
+def override_training(train: Mapping, overrides: Mapping) -> dict:
+    """Training settings ``train`` with ``overrides`` on top.
+
+    An override that names the optimizer pipeline replaces the pipeline of ``train`` as
+    a whole: ``steps=200`` on defaults given as ``phases="adam:500,lm:400"`` trains 200
+    Adam steps (not the defaults' phases, which would win over ``steps`` in
+    :class:`pinn.TrainConfig`), and ``phases=...`` on ``steps``/``lbfgs_steps``
+    defaults drops those.
+    """
+    merged = dict(train)
+    given = set(overrides) & set(PIPELINE_SETTINGS)
+    if "phases" in given:
+        merged.pop("steps", None), merged.pop("lbfgs_steps", None)
+    elif given:
+        merged.pop("phases", None)
+    merged.update(overrides)
+    return merged
+
 
 @dataclasses.dataclass(frozen=True)
 class Quantity:
@@ -77,6 +100,10 @@ class ProblemSpec:
             holds for the other fields (the solution); shown by ``pinn list``.
         quantities: scalar quantities of the trained result, by name (:class:`Quantity`),
             reported by :meth:`solve` in ``result.metrics["quantities"]``.
+        recipes: named alternatives to the defaults, by name: network and training
+            settings laid over :attr:`model` and :attr:`train` (``solve(recipe=NAME)``,
+            ``pinn solve NAME --recipe R``). A problem whose defaults moved to a
+            second-order phase keeps its former Adam + L-BFGS recipe as ``"adam-lbfgs"``.
     """
 
     name: str
@@ -88,6 +115,7 @@ class ProblemSpec:
     derived: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
     learns: Mapping[str, float] = dataclasses.field(default_factory=dict)
     quantities: Mapping[str, Quantity] = dataclasses.field(default_factory=dict)
+    recipes: Mapping[str, Mapping] = dataclasses.field(default_factory=dict)
     # Built problems by parameters: a Problem is immutable, and building one runs its
     # checks (the exact solution, residual and every condition, compiled), seconds each.
     _built: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
@@ -102,33 +130,55 @@ class ProblemSpec:
             self._built[key] = self.build(**params)
         return self._built[key]
 
-    def split_settings(self, settings: Mapping) -> tuple[dict, dict]:
-        """Split overrides into (model settings, training settings), defaults filled in."""
+    def recipe(self, name: str | None) -> dict:
+        """The settings of recipe ``name`` (None or ``"default"``: none); an unknown name
+        lists the valid ones."""
+        if name is None or name == "default":
+            return {}
+        if name not in self.recipes:
+            valid = ", ".join(("default", *self.recipes))
+            raise ValueError(f"unknown recipe {name!r} of problem {self.name!r}; valid recipes: {valid}")
+        return dict(self.recipes[name])
+
+    def split_settings(self, settings: Mapping, recipe: str | None = None) -> tuple[dict, dict]:
+        """Split overrides into (model settings, training settings): the defaults, then
+        ``recipe``'s settings, then ``settings`` (see :func:`override_training` for the
+        optimizer pipeline)."""
         model = {"hidden": (64,) * 4, "activation": "tanh", "dtype": "float32", "key": 0, **self.model}
         train = dict(self.train)
-        for key, value in settings.items():
-            (model if key in MODEL_SETTINGS else train)[key] = value
+        for layer in (self.recipe(recipe), settings):
+            model.update({k: v for k, v in layer.items() if k in MODEL_SETTINGS})
+            train = override_training(train, {k: v for k, v in layer.items() if k not in MODEL_SETTINGS})
         return model, train
 
-    def config(self, **settings) -> TrainConfig:
-        return TrainConfig().replace(**self.split_settings(settings)[1])
+    def config(self, recipe: str | None = None, **settings) -> TrainConfig:
+        return TrainConfig().replace(**self.split_settings(settings, recipe)[1])
 
-    def make_model(self, problem: Problem | None = None, **settings) -> MLP:
-        model = self.split_settings(settings)[0]
+    def make_model(self, problem: Problem | None = None, recipe: str | None = None, **settings) -> MLP:
+        model = self.split_settings(settings, recipe)[0]
         problem = problem or self.problem()
         return MLP.for_problem(problem, model["hidden"], model["activation"], key=model["key"], dtype=model["dtype"])
 
     def solve(
-        self, *, params: Mapping | None = None, callback=None, checkpoint_dir=None, resume: bool = False, progress: bool = False, **settings
+        self,
+        *,
+        params: Mapping | None = None,
+        recipe: str | None = None,
+        callback=None,
+        checkpoint_dir=None,
+        resume: bool = False,
+        progress: bool = False,
+        **settings,
     ):
-        """Solve with the defaults; ``settings`` override network and training settings.
+        """Solve with the defaults (or the named ``recipe``); ``settings`` override
+        network and training settings.
 
         ``checkpoint_dir`` and ``resume`` are those of :func:`pinn.solve`: checkpoints
         written there survive a crash, and ``resume=True`` continues from the newest.
         """
         problem = self.problem(**(params or {}))
-        model = self.make_model(problem, **settings)
-        config = self.config(**settings)
+        model = self.make_model(problem, recipe, **settings)
+        config = self.config(recipe, **settings)
         result = _solve(problem, model, config, callback=callback, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)
         return self.report_quantities(result)
 

@@ -103,8 +103,8 @@ class InputScaledSpec(ProblemSpec):
         if not (isinstance(self.input_init_scale, (int, float)) and self.input_init_scale > 0):
             raise ValueError(f"input_init_scale must be a positive number, got {self.input_init_scale!r}")
 
-    def make_model(self, problem: pinn.Problem | None = None, **settings) -> pinn.MLP:
-        model = super().make_model(problem, **settings)
+    def make_model(self, problem: pinn.Problem | None = None, recipe: str | None = None, **settings) -> pinn.MLP:
+        model = super().make_model(problem, recipe, **settings)
         with jax.enable_x64(model.dtype == "float64"):
             first = model.layers[0]
             first.kernel[...] = first.kernel[...] * self.input_init_scale

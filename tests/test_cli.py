@@ -379,3 +379,26 @@ def test_predict_with_bare_fields_adds_every_derived_quantity(tmp_path, capsys):
     code, _, err = run(["predict", tmp_path / "plate", "--fields", "--points", tmp_path / "p.npy", "--out", tmp_path / "o.csv"], capsys)
     assert code == 0, err
     assert (tmp_path / "o.csv").read_text().splitlines()[0] == "u_x,u_y,sigma_xx,sigma_yy,sigma_xy"
+
+
+def test_recipe_flag_lays_a_named_recipe_over_the_defaults(monkeypatch):
+    from problems import registry
+
+    spec = problems.get("heat1d")
+    train = {k: v for k, v in spec.train.items() if k not in ("steps", "lbfgs_steps")}
+    spec = dataclasses.replace(
+        spec, train={**train, "phases": "adam:200,lm:1000"}, recipes={"adam-lbfgs": {"steps": 30, "lbfgs_steps": 4}}
+    )
+    monkeypatch.setitem(registry._REGISTRY, "heat1d", spec)
+
+    def phases(*argv):
+        args = cli.build_parser().parse_args(["solve", "heat1d", *argv])
+        _, _, _, config, _ = cli.resolve_run("heat1d", None, cli._command_line_settings(args), args.width, args.depth)
+        return [(p.name, p.steps) for p in config.phase_list()]
+
+    assert phases() == [("adam", 200), ("lm", 1000)]
+    assert phases("--recipe", "adam-lbfgs") == [("adam", 30), ("lbfgs", 4)]
+    assert phases("--recipe", "adam-lbfgs", "--steps", "5") == [("adam", 5), ("lbfgs", 4)]
+    assert phases("--steps", "5") == [("adam", 5)]  # --steps replaces the defaults' phases
+    with pytest.raises(ValueError, match=r"unknown recipe 'fast' of problem 'heat1d'; valid recipes: default, adam-lbfgs"):
+        phases("--recipe", "fast")

@@ -223,7 +223,7 @@ def test_registry_holds_every_scalar_problem_in_order():
         spec = problems.get(name)
         assert spec.name == name
         assert spec.train.get("derivatives") == "forward"
-        assert spec.config().steps + spec.config().lbfgs_steps > 0
+        assert sum(phase.steps for phase in spec.config().phase_list()) > 0
 
 
 def test_registry_holds_all_ten_bundled_problems_then_the_inverse_ones():
@@ -240,3 +240,27 @@ def test_the_registry_builds_a_problem_once_per_parameter_set():
     inverse = problems.get("heat1d_inverse")
     data = pinn.Data(np.array([[0.5, 0.5]]), np.array([0.1]))
     assert inverse.problem(data=data) is not inverse.problem(data=data)
+
+
+def test_an_override_of_the_pipeline_replaces_the_defaults_pipeline():
+    from problems.registry import override_training
+
+    defaults = {"phases": "adam:500,lm:400", "lr": 1e-2}
+    assert override_training(defaults, {"steps": 20}) == {"steps": 20, "lr": 1e-2}
+    assert override_training({"steps": 500, "lbfgs_steps": 9, "lr": 1}, {"phases": "adam:5"}) == {"phases": "adam:5", "lr": 1}
+    assert override_training({"steps": 500, "lbfgs_steps": 9}, {"steps": 5}) == {"steps": 5, "lbfgs_steps": 9}
+    assert override_training(defaults, {"lr": 1.0}) == {"phases": "adam:500,lm:400", "lr": 1.0}
+
+
+def test_a_recipe_lays_its_settings_over_the_defaults():
+    spec = problems.get("heat1d")
+    spec = dataclasses.replace(
+        spec, train={**spec.train, "phases": "adam:200,lm:1000"}, recipes={"slow": {"steps": 7, "lbfgs_steps": 3, "hidden": (5,)}}
+    )
+    assert [(p.name, p.steps) for p in spec.config().phase_list()] == [("adam", 200), ("lm", 1000)]
+    assert [(p.name, p.steps) for p in spec.config("slow").phase_list()] == [("adam", 7), ("lbfgs", 3)]
+    assert [(p.name, p.steps) for p in spec.config("slow", steps=2).phase_list()] == [("adam", 2), ("lbfgs", 3)]
+    assert spec.make_model(spec.problem(), "slow").hidden == (5,)
+    assert spec.split_settings({}, "default") == spec.split_settings({})
+    with pytest.raises(ValueError, match=r"unknown recipe 'fast' of problem 'heat1d'; valid recipes: default, slow"):
+        spec.config("fast")
