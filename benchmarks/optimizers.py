@@ -8,7 +8,7 @@ points and Adam warm-up):
 ``lbfgs``   Adam, then L-BFGS (``"lbfgs"``);
 ``ssbfgs``  Adam, then self-scaled BFGS (``"ssbfgs"``, :mod:`pinn.quasi_newton`);
 ``old``     the recipe the problem had before issue 14 (Adam + L-BFGS on its larger
-            network and point set: :data:`OLD_RECIPES`), for reference.
+            network and point set: the problem's ``"adam-lbfgs"`` recipe), for reference.
 
 The method of the defaults' last phase (LM for most problems) runs the defaults as they
 are, first; each other method gets the same Adam warm-up and a long phase cut by time:
@@ -59,6 +59,7 @@ if str(ROOT) not in sys.path:
 
 import pinn  # noqa: E402
 import problems  # noqa: E402
+from problems.registry import override_training  # noqa: E402
 
 METHODS: tuple[str, ...] = ("lm", "lbfgs", "ssbfgs", "old")
 
@@ -77,20 +78,16 @@ TARGETS: dict[str, float] = {
     "helmholtz2d": 1e-5,
 }
 
-#: The defaults each problem had before issue 14 (what ``old`` runs): overrides of its
-#: current defaults. Each problem module's comment names the same recipe as flags.
-OLD_RECIPES: dict[str, dict] = {
-    "poisson2d": dict(hidden=(32, 32, 32), phases="adam:2000,lbfgs:3000", lr=1e-2, n_interior=2000, n_boundary=256),
-    "heat1d": dict(hidden=(32, 32, 32), phases="adam:2000,lbfgs:4000", lr=3e-3, n_interior=2000, n_boundary=256),
-    "heat_disk": dict(hidden=(32, 32, 32), phases="adam:2000,lbfgs:2000", lr=3e-3, n_interior=2000, n_boundary=256),
-    "heat3d": dict(hidden=(32, 32, 32), phases="adam:1000,lbfgs:1500", lr=1e-2, n_interior=2000, n_boundary=256),
-    "elasticity_plate": dict(hidden=(32, 32, 32), phases="adam:2000,lbfgs:5000", lr=3e-3, n_interior=1500, n_boundary=200),
-    "elasticity_beam": dict(hidden=(32, 32, 32), phases="adam:500,lbfgs:12000", lr=1e-3, n_interior=1500, n_boundary=200),
-    "elasticity_cylinder": dict(hidden=(32, 32, 32), phases="adam:1000,lbfgs:4000", lr=1e-3, n_interior=1500, n_boundary=200),
-    "burgers": dict(hidden=(20,) * 8, phases="adam:1000,lbfgs:6000", lr=2e-3, n_interior=6500, n_boundary=200, resample_every=500),
-    "wave1d": dict(hidden=(48, 48, 48), phases="adam:1000,lbfgs:3000", lr=1e-3, n_interior=2000, n_boundary=256),
-    "helmholtz2d": dict(hidden=(64, 64, 64), phases="adam:2000,lbfgs:4000", lr=1e-2, n_interior=2000, n_boundary=400),
-}
+#: The recipe under which a problem whose defaults moved on in issue 14 keeps its former
+#: Adam + L-BFGS defaults (:attr:`problems.registry.ProblemSpec.recipes`); what ``old``
+#: runs. A problem without it still has those defaults.
+FORMER = "adam-lbfgs"
+
+
+def old_settings(spec) -> dict:
+    """The settings of the problem's recipe before issue 14 (overrides of its defaults)."""
+    return spec.recipe(FORMER) if FORMER in spec.recipes else {}
+
 
 #: Steps of the comparators' second phase: more than any of them reaches in its time cap.
 LONG_PHASE = 100_000
@@ -109,7 +106,7 @@ def recipe(spec, method: str, base: dict) -> dict:
     """The settings (overrides of the problem's defaults) of one method's run: the defaults
     themselves for their own method, else their Adam warm-up and a long phase of ``method``."""
     if method == "old":
-        return {**base, **OLD_RECIPES[spec.name]}
+        return override_training(base, old_settings(spec))
     if method == default_method(spec, base):
         return dict(base)
     phases = _phases(spec, base)

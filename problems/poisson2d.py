@@ -41,17 +41,25 @@ SPEC = register(
         build=build,
         summary="-Δu = 2π² sin πx sin πy on [0,1]², u = 0 on ∂Ω",
         target=1e-4,
-        model={"hidden": (32, 32, 32), "activation": "tanh", "dtype": "float64"},
-        # The boundary term weighs 100: against a source of size 2π² it would otherwise be
-        # neglected, and Adam at 1e-2 then gets to ~2e-3 in 2000 steps (1e-1 without it).
+        # Issue 14: the setting of Müller & Zeinhofer's ENGD study (one hidden layer of 64,
+        # 900 interior + 120 boundary points) and 200 Adam steps, then Levenberg-Marquardt.
+        # Measured (load ~6): rel L2 1.4e-4 after 15 s, 2.2e-5 after 21 s (the former
+        # Adam + L-BFGS recipe took ~40 s idle to 4.0e-5), 5.0e-7 after 1000 steps, 2.2e-7
+        # at the end (124 s). Starting at damping 1e-7 instead of the default 1e-3 saves
+        # the first few dozen steps of shrinking it. The boundary term weighs 100: against
+        # a source of size 2π² it would otherwise be neglected by Adam.
+        model={"hidden": (64,), "activation": "tanh", "dtype": "float64"},
         train={
-            "steps": 2000,
-            "lbfgs_steps": 3000,
+            "phases": "adam:200,lm:1000:damping=1e-7",
             "lr": 1e-2,
-            "n_interior": 2000,
-            "n_boundary": 256,
+            "n_interior": 900,
+            "n_boundary": 120,
             "weights": {"dirichlet": 100.0},
             "derivatives": "forward",
+        },
+        recipes={
+            # the defaults before issue 14: rel L2 4.0e-5 in 39 s (idle)
+            "adam-lbfgs": {"hidden": (32, 32, 32), "steps": 2000, "lbfgs_steps": 3000, "n_interior": 2000, "n_boundary": 256},
         },
     )
 )

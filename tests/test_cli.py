@@ -187,7 +187,9 @@ def test_toml_config_and_flags_combine_in_order(tmp_path):
     assert problem.name == "heat1d" and problem.params["a"] == 0.25
     assert model.hidden == (12, 12, 12) and model.activation.name == "swish" and model.dtype == "float32"
     assert config.steps == 7 and config.lr == 0.002 and config.weights == {"initial": 10.0}
-    assert config.lbfgs_steps == spec.train["lbfgs_steps"] and key == 0  # the rest from the problem's defaults
+    # --steps replaces the defaults' optimizer phases; the rest comes from the problem's defaults
+    assert [(p.name, p.steps) for p in config.phase_list()] == [("adam", 7)] and key == 0
+    assert (config.n_interior, config.derivatives) == (spec.train["n_interior"], spec.train["derivatives"])
     # --param overrides the file's problem parameters
     args = cli.build_parser().parse_args(["solve", "--config", "x.toml", "--param", "a=0.5"])
     _, problem, *_ = cli.resolve_run(None, settings, cli._command_line_settings(args), args.width, args.depth)

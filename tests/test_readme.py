@@ -83,3 +83,23 @@ def test_readme_commands_for_more_points_parse():
         if args.processes is not None:
             cluster = __import__("pinn.distributed").distributed.Cluster(args.processes, args.process_id, args.coordinator)
             assert cluster.coordinator.endswith(":4321")
+
+
+def test_readme_commands_for_second_order_phases_resolve():
+    """Every `pinn solve` line of "Second-order phases" resolves to the phases it names."""
+    from pinn import cli
+
+    text = README.read_text()
+    section = re.search(r"## Second-order phases(.*?)\n## ", text, re.S).group(1)
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    resolved = {}
+    for line in block.splitlines():
+        argv = line.split("#")[0].split()[1:]
+        args = cli.build_parser().parse_args(argv)
+        _, _, model, config, _ = cli.resolve_run(args.name, None, cli._command_line_settings(args), args.width, args.depth)
+        resolved[" ".join(argv)] = ([(p.name, p.steps) for p in config.phase_list()], model.hidden)
+    assert resolved == {
+        "solve poisson2d": ([("adam", 200), ("lm", 1000)], (64,)),
+        "solve heat1d --phases adam:200,lm:600": ([("adam", 200), ("lm", 600)], (20, 20)),
+        "solve poisson2d --recipe adam-lbfgs": ([("adam", 2000), ("lbfgs", 3000)], (32, 32, 32)),
+    }

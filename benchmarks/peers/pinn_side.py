@@ -20,13 +20,24 @@ from pinn.losses import term_weights
 COLUMNS: tuple[str, ...] = ("step", "seconds", "cpu_seconds", "rel_l2")
 
 
+#: The recipe both frameworks run: Adam, then L-BFGS. A problem whose defaults moved to
+#: a second-order phase (issue 14) keeps its former recipe under this name.
+PEER_RECIPE = "adam-lbfgs"
+
+
+def peer_recipe(spec) -> str | None:
+    """:data:`PEER_RECIPE` where ``spec`` has it, else None (its defaults)."""
+    return PEER_RECIPE if PEER_RECIPE in spec.recipes else None
+
+
 def setup(name: str) -> dict:
     """Everything both engines take from pinn's defaults for problem ``name`` (numpy arrays
     for the points and the initial weights; a JSON-ready ``describe`` entry)."""
     spec = problems.get(name)
     problem = spec.build()
-    config = spec.config()
-    model = spec.make_model(problem)
+    recipe = peer_recipe(spec)
+    config = spec.config(recipe)
+    model = spec.make_model(problem, recipe)
     if problem.output_transform is not None:
         raise ValueError(f"{name}: an output transform is not reproduced on the DeepXDE side")
     phases = config.phase_list()
@@ -53,6 +64,7 @@ def setup(name: str) -> dict:
         "spec": spec,
         "problem": problem,
         "config": config,
+        "recipe": recipe,
         "phases": phases,
         "batch": batch,
         "layers": layers,
@@ -78,7 +90,7 @@ def run(name: str, max_seconds: float, eval_every: int) -> dict:
 
     load = os.getloadavg()[0]
     wall0 = time.perf_counter()
-    result = s["spec"].solve(callback=record, eval_every=eval_every, log_every=eval_every, checkpoint_every=0)
+    result = s["spec"].solve(recipe=s["recipe"], callback=record, eval_every=eval_every, log_every=eval_every, checkpoint_every=0)
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     m = result.metrics
