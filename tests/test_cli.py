@@ -312,13 +312,15 @@ def test_list_shows_every_bundled_problem(capsys):
         spec = problems.get(name)
         assert re.search(rf"^{name}$", out, re.M) and spec.summary in out
     assert "inputs (x, t) -> fields (u)" in out  # heat1d
-    model, train = problems.get("heat1d").split_settings({})
+    spec = problems.get("heat1d")
+    model, train = spec.split_settings({})
+    phases = " + ".join(f"{p.steps} {p.name}" for p in spec.config().phase_list())
     expected = (
         f"default: {'x'.join(map(str, model['hidden']))} {model['activation']} {model['dtype']}, "
-        f"{train['steps']} adam + {train['lbfgs_steps']} lbfgs steps, {train['n_interior']} points; "
-        f"target rel L2 {problems.get('heat1d').target:.0e}"
+        f"{phases} steps, {train['n_interior']} points; target rel L2 {spec.target:.0e}"
     )
-    assert expected in out
+    assert expected in out and phases == "200 adam + 1000 lm"
+    assert "    --recipe adam-lbfgs: 32x32x32, 2000 adam + 4000 lbfgs steps, 2000 points" in out
 
 
 def test_activations_prints_the_table(capsys):
