@@ -138,17 +138,12 @@ def lbfgs_step(loss, memory: int):
     return init, step
 
 
-#: The recipe the baseline reproduces: Adam, then L-BFGS (the steps this benchmark times).
-#: A problem whose defaults moved to a second-order phase (issue 14) keeps it by this name.
-ADAM_LBFGS = "adam-lbfgs"
-
-
 def framework_problem(name: str):
     """(problem, model, config) of a bundled problem at its Adam + L-BFGS recipe: its
     defaults, or its ``"adam-lbfgs"`` recipe where the defaults moved on."""
     spec = problems.get(name)
     problem = spec.problem()
-    recipe = ADAM_LBFGS if ADAM_LBFGS in spec.recipes else None
+    recipe = spec.adam_lbfgs_recipe()  # the steps this benchmark times
     return problem, spec.make_model(problem, recipe), spec.config(recipe)
 
 

@@ -78,17 +78,6 @@ TARGETS: dict[str, float] = {
     "helmholtz2d": 1e-5,
 }
 
-#: The recipe under which a problem whose defaults moved on in issue 14 keeps its former
-#: Adam + L-BFGS defaults (:attr:`problems.registry.ProblemSpec.recipes`); what ``old``
-#: runs. A problem without it still has those defaults.
-FORMER = "adam-lbfgs"
-
-
-def old_settings(spec) -> dict:
-    """The settings of the problem's recipe before issue 14 (overrides of its defaults)."""
-    return spec.recipe(FORMER) if FORMER in spec.recipes else {}
-
-
 #: Steps of the comparators' second phase: more than any of them reaches in its time cap.
 LONG_PHASE = 100_000
 
@@ -106,7 +95,8 @@ def recipe(spec, method: str, base: dict) -> dict:
     """The settings (overrides of the problem's defaults) of one method's run: the defaults
     themselves for their own method, else their Adam warm-up and a long phase of ``method``."""
     if method == "old":
-        return override_training(base, old_settings(spec))
+        # the recipe before issue 14 (a problem without one still has those defaults)
+        return override_training(base, spec.recipe(spec.adam_lbfgs_recipe()))
     if method == default_method(spec, base):
         return dict(base)
     phases = _phases(spec, base)

@@ -37,6 +37,8 @@ from collections.abc import Callable, Mapping
 import jax
 import numpy as np
 
+from pinn.config import _check_int
+
 ENVIRONMENT: dict[str, str] = {
     "coordinator": "JAX_COORDINATOR_ADDRESS",
     "processes": "JAX_NUM_PROCESSES",
@@ -46,12 +48,6 @@ ENVIRONMENT: dict[str, str] = {
 
 class PeerLost(RuntimeError):
     """Another process of the run stopped (killed, crashed, unreachable): the run cannot go on."""
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
 
 
 def check_address(address) -> str:
@@ -163,14 +159,6 @@ def initialize(cluster: Cluster) -> None:
             f"{' '.join(str(err).split())[:300]} (initialize must come before any JAX computation)"
         ) from None
     _STARTED.append(cluster)
-
-
-def process_count() -> int:
-    return jax.process_count()
-
-
-def process_index() -> int:
-    return jax.process_index()
 
 
 def is_main() -> bool:

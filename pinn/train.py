@@ -57,7 +57,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from pinn import checkpoint as ckpt
 from pinn import distributed, weighting
-from pinn.batch import sample_batch, sample_conditions
+from pinn.batch import sample_batch, sample_conditions, to_host
 from pinn.config import RESUMABLE_CHANGES, TrainConfig
 from pinn.curvature import warn_if_curvature_blind
 from pinn.evaluate import error_report, relative_l2
@@ -65,7 +65,8 @@ from pinn.losses import make_loss_terms, make_residual_jacobian, make_residual_v
 from pinn.nn import DTYPES, describe, field_apply, with_params
 from pinn.parameters import constrained_values, initial_raw
 from pinn.phases import Objective, Phase
-from pinn.problem import Problem
+from pinn.geometry import Box
+from pinn.problem import PDE_TERM, Problem
 from pinn.progress import TrainingProgress
 from pinn.result import Result
 from pinn.state import TrainState
@@ -148,7 +149,7 @@ def fingerprint(problem: Problem, model, config: TrainConfig) -> dict:
     }
     if config.sample_per_process:
         # each process draws its own points: the trajectory depends on how many there are
-        data["processes"] = distributed.process_count()
+        data["processes"] = jax.process_count()
     return json.loads(json.dumps(data))
 
 
@@ -441,7 +442,7 @@ class _Run:
         device (sharded along the point axis with several devices)."""
         domain = self.problem.domain
         space = domain.space if hasattr(domain, "space") else domain
-        if type(space).__name__ not in ("Box", "Interval", "Rectangle", "Box3D"):
+        if not isinstance(space, Box):
             raise ValueError(
                 f"resample_on_device draws points in boxes; the domain of problem {self.problem.name!r} is {domain!r}; "
                 "valid domains: Interval, Rectangle, Box, Box3D (times a TimeInterval); set resample_on_device=False"
@@ -468,19 +469,15 @@ class _Run:
         c = self.config
         if round_ and self.device_points is not None:
             shard = self._shard()
-            conditions = self._place_points(self._host(sample_conditions(self.problem, c.n_boundary, c.sampler, c.seed, round_, shard)), shard)
-            from pinn.problem import PDE_TERM
-
+            conditions = sample_conditions(self.problem, c.n_boundary, c.sampler, c.seed, round_, shard)
+            conditions = self._place_points(to_host(conditions, self.dtype), shard)
             self.batch_host = None
             return {PDE_TERM: {"x": self.device_points(state.key, round_)}, **conditions}
         shard = self._shard()
-        host = self._host(sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_, shard))
+        host = to_host(sample_batch(self.problem, c.n_interior, c.n_boundary, c.sampler, c.seed, round_, shard), self.dtype)
         batch = self._place_points(host, shard)
         self.batch_host = host if shard is None else None
         return batch
-
-    def _host(self, batch):
-        return {term: {k: np.asarray(v, dtype=self.dtype) for k, v in data.items()} for term, data in batch.items()}
 
     def _shard(self):
         """This process's (index, count) when each process samples its own points, else None."""

@@ -23,6 +23,10 @@ from pinn import solve as _solve
 
 MODEL_SETTINGS = ("hidden", "activation", "dtype", "key")
 
+#: The recipe under which a problem whose defaults moved to a second-order phase keeps
+#: its former Adam + L-BFGS defaults (what the peers and the baseline run).
+ADAM_LBFGS = "adam-lbfgs"
+
 #: Training settings that together name the optimizer pipeline: ``phases``, or the
 #: ``steps`` (Adam) / ``lbfgs_steps`` shorthand.
 PIPELINE_SETTINGS = ("phases", "steps", "lbfgs_steps")
@@ -139,6 +143,11 @@ class ProblemSpec:
             valid = ", ".join(("default", *self.recipes))
             raise ValueError(f"unknown recipe {name!r} of problem {self.name!r}; valid recipes: {valid}")
         return dict(self.recipes[name])
+
+    def adam_lbfgs_recipe(self) -> str | None:
+        """The recipe that trains Adam then L-BFGS: :data:`ADAM_LBFGS` where the defaults
+        moved on, else None (the defaults themselves)."""
+        return ADAM_LBFGS if ADAM_LBFGS in self.recipes else None
 
     def split_settings(self, settings: Mapping, recipe: str | None = None) -> tuple[dict, dict]:
         """Split overrides into (model settings, training settings): the defaults, then

@@ -264,3 +264,7 @@ def test_a_recipe_lays_its_settings_over_the_defaults():
     assert spec.split_settings({}, "default") == spec.split_settings({})
     with pytest.raises(ValueError, match=r"unknown recipe 'fast' of problem 'heat1d'; valid recipes: default, slow"):
         spec.config("fast")
+    # the Adam + L-BFGS recipe: named where the defaults moved on, the defaults elsewhere
+    assert problems.get("poisson2d").adam_lbfgs_recipe() == "adam-lbfgs"
+    assert problems.get("heat_disk").adam_lbfgs_recipe() is None
+    assert [p.name for p in problems.get("heat1d").config(problems.get("heat1d").adam_lbfgs_recipe()).phase_list()] == ["adam", "lbfgs"]

@@ -20,22 +20,12 @@ from pinn.losses import term_weights
 COLUMNS: tuple[str, ...] = ("step", "seconds", "cpu_seconds", "rel_l2")
 
 
-#: The recipe both frameworks run: Adam, then L-BFGS. A problem whose defaults moved to
-#: a second-order phase (issue 14) keeps its former recipe under this name.
-PEER_RECIPE = "adam-lbfgs"
-
-
-def peer_recipe(spec) -> str | None:
-    """:data:`PEER_RECIPE` where ``spec`` has it, else None (its defaults)."""
-    return PEER_RECIPE if PEER_RECIPE in spec.recipes else None
-
-
 def setup(name: str) -> dict:
     """Everything both engines take from pinn's defaults for problem ``name`` (numpy arrays
     for the points and the initial weights; a JSON-ready ``describe`` entry)."""
     spec = problems.get(name)
     problem = spec.build()
-    recipe = peer_recipe(spec)
+    recipe = spec.adam_lbfgs_recipe()  # the recipe DeepXDE runs too: Adam, then L-BFGS
     config = spec.config(recipe)
     model = spec.make_model(problem, recipe)
     if problem.output_transform is not None:
